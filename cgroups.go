@@ -1,0 +1,97 @@
+package sandbox
+
+import (
+	"math"
+	"strings"
+	"time"
+)
+
+// limits are the resource limits of a run.
+type limits struct {
+	memory       int64
+	pids         int64
+	cpuQuota     float64
+	cpuTime      time.Duration
+	output       int64
+	cgroupParent string
+}
+
+// needCgroup says whether the run needs a cgroup of its own.
+func (l limits) needCgroup() bool {
+	return l.memory > 0 || l.pids > 0 || l.cpuQuota > 0 || l.cpuTime > 0
+}
+
+// Limits that are absurd on any machine.
+const (
+	maxMemory = 1 << 50
+	maxPids   = 1 << 22 // the kernel's PID_MAX_LIMIT
+	maxCPUs   = 1 << 16
+	minMemory = 1 << 20 // below this even the dynamic loader cannot start
+)
+
+// MemoryLimit caps the RAM of every process of the sandbox together, and
+// allows no swap beyond it. A run that reaches it is stopped by the kernel's
+// OOM killer and ends with MemoryLimitExceeded.
+func (s *Sandbox) MemoryLimit(bytes int64) *Sandbox {
+	switch {
+	case bytes < minMemory:
+		return s.fail("MemoryLimit", bytes, "must be at least 1 MiB")
+	case bytes > maxMemory:
+		return s.fail("MemoryLimit", bytes, "absurdly large")
+	}
+	s.cfg.limits.memory = bytes
+	return s
+}
+
+// PidsLimit caps the number of processes and threads alive at once.
+func (s *Sandbox) PidsLimit(n int64) *Sandbox {
+	if n <= 0 || n > maxPids {
+		return s.fail("PidsLimit", n, "must be between 1 and %d", maxPids)
+	}
+	s.cfg.limits.pids = n
+	return s
+}
+
+// CPUQuota caps the CPU bandwidth of the sandbox: 0.5 is half a core, 2 is
+// two cores.
+func (s *Sandbox) CPUQuota(cpus float64) *Sandbox {
+	if !(cpus >= 0.01) || cpus > maxCPUs || math.IsInf(cpus, 0) {
+		return s.fail("CPUQuota", cpus, "must be between 0.01 and %d CPUs", maxCPUs)
+	}
+	s.cfg.limits.cpuQuota = cpus
+	return s
+}
+
+// CPUTimeLimit stops the run when the user+system CPU time of all its
+// processes together reaches d (Status CPUTimeLimitExceeded).
+func (s *Sandbox) CPUTimeLimit(d time.Duration) *Sandbox {
+	if d <= 0 {
+		return s.fail("CPUTimeLimit", d, "duration must be positive")
+	}
+	s.cfg.limits.cpuTime = d
+	return s
+}
+
+// OutputLimit caps the bytes the command may write: to each file
+// (RLIMIT_FSIZE) and, counted by the sandbox, to Stdout and Stderr when they
+// are not files. Reaching it ends the run with OutputLimitExceeded; a
+// writer receives at most bytes.
+func (s *Sandbox) OutputLimit(bytes int64) *Sandbox {
+	if bytes <= 0 {
+		return s.fail("OutputLimit", bytes, "must be positive")
+	}
+	s.cfg.limits.output = bytes
+	return s
+}
+
+// CgroupParent sets the cgroup below which per-run groups are made, as a
+// path relative to the cgroup root (e.g. "/judge.slice") or an absolute path
+// under /sys/fs/cgroup. By default groups are made below the caller's own
+// cgroup, so limits set on the embedding service still bind its sandboxes.
+func (s *Sandbox) CgroupParent(path string) *Sandbox {
+	if path == "" || strings.ContainsRune(path, 0) || strings.Contains(path, "..") {
+		return s.fail("CgroupParent", path, "bad cgroup path")
+	}
+	s.cfg.limits.cgroupParent = path
+	return s
+}

@@ -1,0 +1,56 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ConfigError reports a bad argument given to a builder method. Run and
+// Start return every ConfigError of a chain, joined, before doing anything.
+type ConfigError struct {
+	Method string // the builder method, e.g. "MemoryLimit"
+	Value  any    // the value it was given
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("sandbox: %s(%v): %s", e.Method, e.Value, e.Reason)
+}
+
+// SetupError reports a step of building the sandbox that failed, in the
+// parent or in the child before the command started. Err is the cause, often
+// a syscall.Errno, so errors.Is(err, fs.ErrNotExist) works.
+type SetupError struct {
+	Stage string // e.g. "mount", "pivot_root", "execve", "cgroup"
+	Index int    // which mount (or other item) of the stage, -1 if none
+	Path  string // the path involved, if any
+	Err   error
+}
+
+func (e *SetupError) Error() string {
+	var b strings.Builder
+	b.WriteString("sandbox: setup failed at ")
+	b.WriteString(e.Stage)
+	if e.Index >= 0 {
+		fmt.Fprintf(&b, " #%d", e.Index)
+	}
+	if e.Path != "" {
+		fmt.Fprintf(&b, " %q", e.Path)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// ErrNotSupported is returned on platforms or kernels that lack what a
+// sandbox needs.
+var ErrNotSupported = errors.New("sandbox: not supported on this system")
+
+// ErrCommandNotFound is wrapped by the error Start returns when the
+// command does not exist inside the sandbox.
+var ErrCommandNotFound = errors.New("command not found in the sandbox")

@@ -1,0 +1,64 @@
+package sandbox
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/child"
+)
+
+// Constants of prctl(2) and capabilities(7) that x/sys/unix lacks or names
+// differently.
+const (
+	capVersion3           = 0x20080522 // _LINUX_CAPABILITY_VERSION_3, linux/capability.h
+	secbitNoRoot          = 1 << 0     // SECBIT_NOROOT, linux/securebits.h
+	secbitNoRootLocked    = 1 << 1
+	secbitKeepCapsLocked  = 1 << 5
+	secbitNoAmbientRaise  = 1 << 6
+	secbitNoAmbientLocked = 1 << 7
+)
+
+var lastCap = sync.OnceValue(func() int {
+	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 && n < 64 {
+			return n
+		}
+	}
+	return 63 // drop every possible bit; the kernel refuses unknown ones, which is ignored
+})
+
+type capHeader struct {
+	version uint32
+	pid     int32
+}
+
+type capData struct {
+	effective, permitted, inheritable uint32
+}
+
+// planIdentity adds the steps that leave the command with only its
+// unprivileged identity: empty capability sets (bounding and ambient too),
+// locked securebits, no supplementary groups, the uid and gid.
+func planIdentity(p *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
+	info := child.Info{Stage: "capabilities", Index: -1}
+	for c := 0; c <= lastCap(); c++ {
+		seq.Add(info, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(c)).Flags = child.FlagIgnore
+	}
+	seq.Add(info, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+	seq.Add(child.Info{Stage: "securebits", Index: -1}, unix.SYS_PRCTL, unix.PR_SET_SECUREBITS,
+		secbitNoRoot|secbitNoRootLocked|secbitKeepCapsLocked|secbitNoAmbientRaise|secbitNoAmbientLocked)
+	ids := child.Info{Stage: "setuid", Index: -1, Path: strconv.Itoa(uid) + ":" + strconv.Itoa(gid)}
+	if !userns {
+		seq.Add(ids, unix.SYS_SETGROUPS, 0, 0)
+	}
+	seq.Add(ids, unix.SYS_SETRESGID, uintptr(gid), uintptr(gid), uintptr(gid))
+	seq.Add(ids, unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid))
+	hdr := &capHeader{version: capVersion3}
+	data := &[2]capData{}
+	seq.Add(info, unix.SYS_CAPSET, child.Keep(p, hdr), child.Keep(p, data))
+}

@@ -1,0 +1,215 @@
+package child
+
+import (
+	"runtime"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Everything in this file from forkInit's clone onwards runs in the forked
+// child: it must not allocate, grow the stack or take locks. Functions are
+// nosplit (a split check would always fail after runtime_BeforeFork) and
+// norace, and call only raw system calls.
+
+const (
+	cloneIntoCgroup = 0x200000000 // CLONE_INTO_CGROUP, linux/sched.h
+	clonePidfd      = 0x1000      // CLONE_PIDFD, linux/sched.h
+	wall            = 0x40000000  // __WALL, linux/wait.h
+	errPipe         = uintptr(syscall.EPIPE)
+)
+
+// cloneArgs mirrors struct clone_args (linux/sched.h).
+type cloneArgs struct {
+	flags      uint64
+	pidFD      uint64
+	childTID   uint64
+	parentTID  uint64
+	exitSignal uint64
+	stack      uint64
+	stackSize  uint64
+	tls        uint64
+	setTID     uint64
+	setTIDSize uint64
+	cgroup     uint64
+}
+
+// Start forks the init process described by p. It returns the init's PID
+// and a pidfd for it. p must not change until the run is over.
+func Start(p *Plan) (pid, pidfd int, err error) {
+	p.pidfd = -1
+	var cl3 *cloneArgs
+	if p.CgroupFD >= 0 {
+		cl3 = &cloneArgs{
+			flags:      uint64(p.CloneFlags) | clonePidfd | cloneIntoCgroup,
+			pidFD:      uint64(uintptr(unsafe.Pointer(&p.pidfd))),
+			exitSignal: uint64(syscall.SIGCHLD),
+			cgroup:     uint64(p.CgroupFD),
+		}
+	}
+	upid, errno := forkInit(p, cl3)
+	runtime.KeepAlive(p)
+	runtime.KeepAlive(cl3)
+	if errno != 0 {
+		return 0, -1, errno
+	}
+	return int(upid), int(p.pidfd), nil
+}
+
+//go:noinline
+//go:norace
+//go:nocheckptr
+func forkInit(p *Plan, cl3 *cloneArgs) (pid uintptr, err1 syscall.Errno) {
+	runtimeBeforeFork()
+	if cl3 != nil {
+		pid, _, err1 = syscall.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(cl3)), unsafe.Sizeof(*cl3), 0)
+	} else {
+		pid, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, p.CloneFlags|clonePidfd|uintptr(syscall.SIGCHLD),
+			0, uintptr(unsafe.Pointer(&p.pidfd)), 0, 0, 0)
+	}
+	if err1 != 0 || pid != 0 {
+		runtimeAfterFork()
+		return pid, err1
+	}
+	runtimeAfterForkInChild()
+	initMain(p)
+	return 0, 0
+}
+
+// initMain is the sandbox's init: it finishes the setup, forks the command,
+// reports whether it started, reaps every process and reports the
+// command's wait status.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func initMain(p *Plan) {
+	s := &p.s
+	if !runOps(p.Init.Ops, ListInit, s, &s.msg) {
+		sendAndExit(p.ReportW, &s.msg, 1)
+	}
+	cpid, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if e != 0 {
+		s.msg = Msg{Kind: MsgError, List: ListFork, Errno: uint32(e)}
+		sendAndExit(p.ReportW, &s.msg, 1)
+	}
+	if cpid == 0 {
+		cmdMain(p)
+	}
+	// runOps fails only on steps without FlagIgnore; post-fork steps are
+	// all best effort, so the result is not checked.
+	runOps(p.PostFork.Ops, ListPostFork, s, &s.msg)
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(p.ExecR), uintptr(unsafe.Pointer(&s.cmsg)), unsafe.Sizeof(s.cmsg))
+	if e == 0 && n == unsafe.Sizeof(s.cmsg) {
+		// execve failed: forward the command's error, reap it, leave.
+		syscall.RawSyscall6(syscall.SYS_WAIT4, cpid, uintptr(unsafe.Pointer(&s.status)), 0, 0, 0, 0)
+		sendAndExit(p.ReportW, &s.cmsg, 1)
+	}
+	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid)}
+	rawWrite(p.ReportW, &s.msg)
+	for {
+		r, _, e := syscall.RawSyscall6(syscall.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&s.status)), wall,
+			uintptr(unsafe.Pointer(&s.rusage)), 0, 0)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			break // ECHILD: nothing left (cannot happen before the command is reaped)
+		}
+		if r == cpid {
+			break
+		}
+	}
+	if !p.PID1 {
+		// Not the init of a PID namespace: take the command's process
+		// group with it. Its cgroup, when there is one, catches the rest.
+		syscall.RawSyscall(syscall.SYS_KILL, -cpid, uintptr(syscall.SIGKILL), 0)
+	}
+	s.msg = Msg{
+		Kind:   MsgExited,
+		Pid:    int32(cpid),
+		Status: s.status,
+		Utime:  s.rusage.Utime.Sec*1e6 + s.rusage.Utime.Usec,
+		Stime:  s.rusage.Stime.Sec*1e6 + s.rusage.Stime.Usec,
+		MaxRSS: s.rusage.Maxrss,
+	}
+	sendAndExit(p.ReportW, &s.msg, 0)
+}
+
+// cmdMain prepares the command and execs it. On failure it writes its
+// error to the exec pipe; init forwards it.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func cmdMain(p *Plan) {
+	s := &p.s
+	runOps(p.Cmd.Ops, ListCmd, s, &s.msg)
+	if s.msg.Kind != MsgError {
+		// The list ended without execve taking over: report the last
+		// recorded failure (FlagTry), or a generic one.
+		s.msg = Msg{Kind: MsgError, List: ListCmd, Index: uint32(len(p.Cmd.Ops) - 1), Errno: uint32(syscall.ENOEXEC)}
+	}
+	sendAndExit(p.ExecW, &s.msg, 127)
+}
+
+// runOps runs ops in order. It returns false at the first failing
+// operation without FlagIgnore or FlagTry, with fail describing it; FlagTry
+// failures are recorded in fail and the walk goes on.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func runOps(ops []Op, list uint32, s *scratch, fail *Msg) bool {
+	var a [6]uintptr
+	for i := 0; i < len(ops); i++ {
+		op := &ops[i]
+		a = op.Args
+		if op.Use != 0 {
+			for j := 0; j < 6; j++ {
+				if op.Use&(1<<j) != 0 {
+					a[j] = s.regs[op.Args[j]&(NumRegs-1)]
+				}
+			}
+		}
+		r1, _, e := syscall.RawSyscall6(op.Nr, a[0], a[1], a[2], a[3], a[4], a[5])
+		if e == 0 && op.Flags&FlagExpect != 0 && r1 != op.Expect {
+			e = syscall.Errno(errPipe)
+		}
+		if e != 0 {
+			if op.Flags&FlagIgnore != 0 {
+				continue
+			}
+			fail.Kind = MsgError
+			fail.List = list
+			fail.Index = uint32(i)
+			fail.Errno = uint32(e)
+			if op.Flags&FlagTry != 0 {
+				continue
+			}
+			return false
+		}
+		if op.Flags&FlagSave != 0 {
+			s.regs[op.Reg&(NumRegs-1)] = r1
+		}
+	}
+	return true
+}
+
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func rawWrite(fd int, m *Msg) {
+	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(m)), unsafe.Sizeof(*m))
+}
+
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func sendAndExit(fd int, m *Msg, code uintptr) {
+	rawWrite(fd, m)
+	for {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, code, 0, 0)
+	}
+}

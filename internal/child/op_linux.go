@@ -1,0 +1,69 @@
+package child
+
+import "syscall"
+
+// Flags change how the child treats one operation.
+const (
+	// FlagIgnore: an error is not a failure (best-effort steps).
+	FlagIgnore uint8 = 1 << iota
+	// FlagSave: store the syscall's return value in register Op.Reg.
+	FlagSave
+	// FlagExpect: a return value other than Op.Expect is a failure
+	// (reported as EPIPE), e.g. a short read of the sync pipe.
+	FlagExpect
+	// FlagTry: record the error and go on; the last recorded error is
+	// reported if the list ends without execve succeeding (PATH search).
+	FlagTry
+)
+
+// NumRegs is the number of registers an operation can save to or read from.
+const NumRegs = 8
+
+// Op is one raw system call of the child's program.
+type Op struct {
+	Nr     uintptr
+	Args   [6]uintptr
+	Expect uintptr
+	Flags  uint8
+	Reg    uint8 // register written with FlagSave
+	Use    uint8 // bit i set: Args[i] is a register number, not a value
+}
+
+// List identifies which operation list a Msg refers to.
+const (
+	ListInit uint32 = iota + 1
+	ListCmd
+	ListPostFork
+	ListFork // the fork of the command itself failed
+)
+
+// Message kinds sent on the report pipe.
+const (
+	MsgError uint32 = iota + 1
+	MsgStarted
+	MsgExited
+)
+
+// Msg is the fixed-size record sent to the parent. Writes of it are atomic
+// (smaller than PIPE_BUF).
+type Msg struct {
+	Kind   uint32
+	List   uint32
+	Index  uint32
+	Errno  uint32
+	Pid    int32
+	Status uint32 // wait status of the command
+	Utime  int64  // microseconds
+	Stime  int64  // microseconds
+	MaxRSS int64  // KiB, of the largest process
+}
+
+// runtime state used by the child; allocated by the parent before the fork.
+type scratch struct {
+	regs   [NumRegs]uintptr
+	msg    Msg
+	cmsg   Msg
+	status uint32
+	rusage syscall.Rusage
+	buf    [8]byte
+}

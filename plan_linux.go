@@ -1,0 +1,211 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/child"
+)
+
+// runPlan is one run's plan plus what the parent must do around the fork.
+type runPlan struct {
+	plan      *child.Plan
+	userns    bool
+	insideUID int
+	insideGID int
+	openFDs   []int // bind sources etc., closed by the parent after the fork
+}
+
+// cloneFlags maps a namespace set to clone(2) flags. Cgroup and Time are
+// unshared by init itself, after it joined its cgroup.
+func cloneFlags(ns Namespace) uintptr {
+	var f uintptr
+	for n, flag := range map[Namespace]uintptr{
+		PID: unix.CLONE_NEWPID, Net: unix.CLONE_NEWNET, Mount: unix.CLONE_NEWNS,
+		IPC: unix.CLONE_NEWIPC, User: unix.CLONE_NEWUSER, UTS: unix.CLONE_NEWUTS,
+	} {
+		if ns&n != 0 {
+			f |= flag
+		}
+	}
+	return f
+}
+
+// gapsClose adds close_range steps that close every descriptor but keep.
+func gapsClose(seq *child.Seq, keep []int) {
+	keep = slices.Clone(keep)
+	slices.Sort(keep)
+	info := child.Info{Stage: "close fds", Index: -1}
+	next := 0
+	for _, fd := range keep {
+		if fd < 0 {
+			continue
+		}
+		if fd > next {
+			seq.Add(info, unix.SYS_CLOSE_RANGE, uintptr(next), uintptr(fd-1), 0).Flags = child.FlagIgnore
+		}
+		next = fd + 1
+	}
+	seq.Add(info, unix.SYS_CLOSE_RANGE, uintptr(next), ^uintptr(0)>>32, 0).Flags = child.FlagIgnore
+}
+
+// ifreqFlags mirrors struct ifreq with ifr_flags (linux/if.h).
+type ifreqFlags struct {
+	name  [unix.IFNAMSIZ]byte
+	flags uint16
+	_     [22]byte
+}
+
+// planInit adds init's own setup: everything that is shared by the whole
+// sandbox (namespaces, the root filesystem, the host name, the network).
+func (c *config) planInit(rp *runPlan, ns Namespace, seq *child.Seq) error {
+	p := rp.plan
+	info := func(stage string) child.Info { return child.Info{Stage: stage, Index: -1} }
+	if rp.userns {
+		// Become the mapped IDs so files made from here on are ours.
+		seq.Add(info("setuid"), unix.SYS_SETRESGID, uintptr(rp.insideGID), uintptr(rp.insideGID), uintptr(rp.insideGID))
+		seq.Add(info("setuid"), unix.SYS_SETRESUID, uintptr(rp.insideUID), uintptr(rp.insideUID), uintptr(rp.insideUID))
+	}
+	if ns&Cgroup != 0 {
+		seq.Add(info("unshare cgroup"), unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
+	}
+	if ns&Time != 0 {
+		seq.Add(info("unshare time"), unix.SYS_UNSHARE, unix.CLONE_NEWTIME)
+		if c.timeMono != 0 || c.timeBoot != 0 {
+			text := fmt.Sprintf("monotonic %d %d\nboottime %d %d\n",
+				c.timeMono/1e9, c.timeMono%1e9, c.timeBoot/1e9, c.timeBoot%1e9)
+			const path = "/proc/self/timens_offsets"
+			op := seq.Add(child.Info{Stage: "time offsets", Index: -1, Path: path}, unix.SYS_OPENAT,
+				atFDCWD, p.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)
+			op.Flags, op.Reg = child.FlagSave, 1
+			op = seq.Add(child.Info{Stage: "time offsets", Index: -1, Path: path}, unix.SYS_WRITE, 1, p.Str(text), uintptr(len(text)))
+			op.Use, op.Flags, op.Expect = 1, child.FlagExpect, uintptr(len(text))
+			seq.Add(info("time offsets"), unix.SYS_CLOSE, 1).Use = 1
+		}
+	}
+	seq.Add(info("setsid"), unix.SYS_SETSID)
+	seq.Add(info("umask"), unix.SYS_UMASK, 0)
+	if ns&Mount != 0 {
+		r := &rootPlanner{p: p, seq: seq, userns: rp.userns}
+		if err := c.planRoot(r); err != nil {
+			return err
+		}
+	}
+	if ns&UTS != 0 {
+		seq.Add(child.Info{Stage: "sethostname", Index: -1, Path: c.hostname}, unix.SYS_SETHOSTNAME,
+			p.Str(c.hostname), uintptr(len(c.hostname)))
+	}
+	if ns&Net != 0 {
+		ifr := &ifreqFlags{flags: unix.IFF_UP}
+		copy(ifr.name[:], "lo")
+		op := seq.Add(info("loopback"), unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		op.Flags, op.Reg = child.FlagSave, 2
+		seq.Add(info("loopback"), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(p, ifr)).Use = 1
+		seq.Add(info("loopback"), unix.SYS_CLOSE, 2).Use = 1
+	}
+	seq.Add(info("non-dumpable"), unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0)
+	return nil
+}
+
+// planFDs adds the steps that put files[i] on descriptor i and mark every
+// other descriptor close-on-exec, in two passes as syscall.forkExec does.
+func planFDs(seq *child.Seq, files []*os.File, reserved []int) {
+	info := child.Info{Stage: "fds", Index: -1}
+	fd := make([]int, len(files))
+	next := len(files)
+	for i, f := range files {
+		fd[i] = -1
+		if f != nil {
+			fd[i] = int(f.Fd())
+		}
+		next = max(next, fd[i]+1)
+	}
+	for _, r := range reserved {
+		next = max(next, r+1)
+	}
+	for i := range fd {
+		if fd[i] >= 0 && fd[i] < i {
+			seq.Add(info, unix.SYS_DUP3, uintptr(fd[i]), uintptr(next), unix.O_CLOEXEC)
+			fd[i] = next
+			next++
+		}
+	}
+	for i := range fd {
+		switch {
+		case fd[i] == -1:
+			seq.Add(info, unix.SYS_CLOSE, uintptr(i)).Flags = child.FlagIgnore
+		case fd[i] == i:
+			seq.Add(info, unix.SYS_FCNTL, uintptr(i), unix.F_SETFD, 0)
+		default:
+			seq.Add(info, unix.SYS_DUP3, uintptr(fd[i]), uintptr(i), 0)
+		}
+	}
+	seq.Add(info, unix.SYS_CLOSE_RANGE, uintptr(len(files)), ^uintptr(0)>>32, unix.CLOSE_RANGE_CLOEXEC)
+}
+
+// planCmd adds the command's own steps, ending in execve.
+func (c *config) planCmd(rp *runPlan, cmd *command, files []*os.File, seq *child.Seq, filter []unix.SockFilter) {
+	p := rp.plan
+	info := func(stage string) child.Info { return child.Info{Stage: stage, Index: -1} }
+	seq.Add(info("setsid"), unix.SYS_SETSID)
+	seq.Add(info("pdeathsig"), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+	planFDs(seq, files, []int{p.ExecW, p.ReportW})
+	for _, rl := range c.rlimitsFor() {
+		lim := &unix.Rlimit{Cur: rl.cur, Max: rl.max}
+		seq.Add(child.Info{Stage: "rlimit", Index: rl.resource}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(p, lim), 0)
+	}
+	planIdentity(p, seq, c.uid, c.gid, rp.userns)
+	dir := cmd.dir
+	if dir == "" {
+		dir = "/"
+	}
+	seq.Add(child.Info{Stage: "chdir", Index: -1, Path: dir}, unix.SYS_CHDIR, p.Str(dir))
+	seq.Add(info("no_new_privs"), unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+	seq.Add(info("umask"), unix.SYS_UMASK, 0o022)
+	if len(filter) > 0 {
+		prog := &unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
+		p.Bytes(unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*int(unsafe.Sizeof(filter[0]))))
+		seq.Add(info("seccomp"), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(p, prog))
+	}
+	argv := p.StrArray(cmd.argv)
+	envv := p.StrArray(cmd.env)
+	for _, cand := range cmd.candidates {
+		seq.Add(child.Info{Stage: "execve", Index: -1, Path: cand}, unix.SYS_EXECVE, p.Str(cand), argv, envv).Flags = child.FlagTry
+	}
+}
+
+// rlimitsFor returns the rlimits of the command: the defaults, then the
+// limits' backstops, then the caller's own.
+func (c *config) rlimitsFor() []rlimitSpec {
+	out := []rlimitSpec{
+		{resource: unix.RLIMIT_CORE, cur: 0, max: 0},
+		{resource: unix.RLIMIT_NOFILE, cur: 1024, max: 4096},
+	}
+	if c.limits.output > 0 {
+		n := uint64(c.limits.output)
+		out = append(out, rlimitSpec{resource: unix.RLIMIT_FSIZE, cur: n, max: n})
+	}
+	if c.limits.cpuTime > 0 {
+		// A backstop one second past the limit: the cgroup poller stops the
+		// run first; SIGXCPU then SIGKILL if it could not.
+		sec := uint64((c.limits.cpuTime+999999999)/1e9) + 1
+		out = append(out, rlimitSpec{resource: unix.RLIMIT_CPU, cur: sec, max: sec + 1})
+	}
+	return append(out, c.rlimits...)
+}
+
+func idMap(inside, outside int) string { return fmt.Sprintf("%d %d 1\n", inside, outside) }
+
+func writeIDMaps(pid int, uidMap, gidMap string) error {
+	dir := fmt.Sprintf("/proc/%d/", pid)
+	for _, f := range [][2]string{{"setgroups", "deny"}, {"gid_map", gidMap}, {"uid_map", uidMap}} {
+		if err := os.WriteFile(dir+f[0], []byte(f[1]), 0); err != nil {
+			return &SetupError{Stage: "id maps", Index: -1, Path: dir + f[0], Err: err}
+		}
+	}
+	return nil
+}

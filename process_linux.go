@@ -1,0 +1,315 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/child"
+)
+
+// Why the sandbox stopped a run; bits of Process.stopped.
+const (
+	stopWall uint32 = 1 << iota
+	stopCPU
+	stopOutput
+	stopKill
+)
+
+// Process is a command running in a sandbox.
+type Process struct {
+	cfg     *config
+	cmd     *command
+	log     *zap.Logger
+	rp      *runPlan
+	pid     int
+	pidfd   int
+	report  *os.File
+	io      *stdio
+	out     *outputCounter
+	cg      runCgroup
+	started time.Time
+
+	stopped  atomic.Uint32
+	done     chan struct{}
+	waitOnce sync.Once
+	res      *Result
+	err      error
+	ctxErr   error
+	timer    *time.Timer
+	watchers sync.WaitGroup
+}
+
+// Pid returns the host PID of the sandbox's init, the parent of the
+// command (with a PID namespace, PID 1 inside it).
+func (p *Process) Pid() int { return p.pid }
+
+// Kill stops every process of the sandbox. The run ends with Status Killed
+// unless a limit was hit first. Killing a finished run does nothing.
+func (p *Process) Kill() error { return p.stop(stopKill) }
+
+func (p *Process) stop(why uint32) error {
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	p.stopped.Or(why)
+	err := unix.PidfdSendSignal(p.pidfd, unix.SIGKILL, nil, 0)
+	if p.cg != nil {
+		p.cg.kill()
+	}
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	return err
+}
+
+func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
+	if len(s.errs) > 0 {
+		return nil, errors.Join(s.errs...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	cfg := s.cfg
+	cfg.mounts = append([]mountSpec(nil), cfg.mounts...)
+	ns, err := cfg.namespaces()
+	if err != nil {
+		return nil, err
+	}
+	c, err := checkCmd(cmd)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := cfg.seccomp.instructions()
+	if err != nil {
+		return nil, err
+	}
+	p := &Process{cfg: &cfg, cmd: c, log: cfg.logger, done: make(chan struct{}), pidfd: -1}
+	if err := p.launch(ns, cmd, filter); err != nil {
+		return nil, err
+	}
+	p.watch(ctx)
+	return p, nil
+}
+
+// namespaces resolves the run's namespace set and checks that the rest of
+// the configuration can work with it.
+func (c *config) namespaces() (Namespace, error) {
+	ns := defaultNamespaces
+	if c.nsSet {
+		ns = c.ns
+	} else if os.Geteuid() != 0 {
+		ns |= User
+	}
+	if c.timeSet {
+		ns |= Time
+	}
+	if ns&Mount == 0 && (c.root != "" || len(c.mounts) > 0) {
+		return 0, &ConfigError{Method: "Namespaces", Value: ns.String(), Reason: "Chroot, Bind and Tmpfs need the Mount namespace"}
+	}
+	if ns&UTS == 0 && c.hostname != DefaultHostname {
+		return 0, &ConfigError{Method: "Hostname", Value: c.hostname, Reason: "needs the UTS namespace"}
+	}
+	return ns, nil
+}
+
+// launch builds the plan, forks init and waits until the command has
+// started or failed to.
+func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) (err error) {
+	cfg := p.cfg
+	plan := child.NewPlan()
+	rp := &runPlan{plan: plan, userns: ns&User != 0, insideUID: cfg.uid, insideGID: cfg.gid}
+	plan.CloneFlags = cloneFlags(ns)
+	plan.PID1 = ns&PID != 0
+	p.rp = rp
+
+	rep, exe, syn := [2]int{-1, -1}, [2]int{-1, -1}, [2]int{-1, -1}
+	defer func() {
+		// The parent keeps only the report pipe's read end (p.report).
+		for _, fd := range []int{rep[1], exe[0], exe[1], syn[0], syn[1]} {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+		}
+		for _, fd := range rp.openFDs {
+			unix.Close(fd)
+		}
+		if err != nil {
+			p.cleanupFailed()
+		}
+	}()
+	for _, pp := range []*[2]int{&rep, &exe, &syn} {
+		if err := unix.Pipe2(pp[:], unix.O_CLOEXEC); err != nil {
+			return &SetupError{Stage: "pipe", Index: -1, Err: err}
+		}
+	}
+	if err := unix.SetNonblock(rep[0], true); err != nil {
+		unix.Close(rep[0])
+		return &SetupError{Stage: "pipe", Index: -1, Err: err}
+	}
+	p.report = os.NewFile(uintptr(rep[0]), "sandbox-report")
+	plan.ReportW, plan.ExecR, plan.ExecW = rep[1], exe[0], exe[1]
+
+	if cfg.limits.output > 0 {
+		p.out = &outputCounter{limit: cfg.limits.output, onExceed: func() { p.stop(stopOutput) }}
+	}
+	p.io, err = setupStdio(cmd, p.out)
+	if err != nil {
+		return &SetupError{Stage: "stdio", Index: -1, Err: err}
+	}
+
+	var setup child.Seq
+	if err := cfg.planInit(rp, ns, &setup); err != nil {
+		return err
+	}
+	// init keeps only what it needs; the fork hands it the whole table.
+	keep := []int{rep[1], exe[0], exe[1], syn[0]}
+	keep = append(keep, rp.openFDs...)
+	for _, f := range p.io.files {
+		if f != nil {
+			keep = append(keep, int(f.Fd()))
+		}
+	}
+	gapsClose(&plan.Init, keep)
+	plan.Init.Add(child.Info{Stage: "pdeathsig", Index: -1}, unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+	buf := make([]byte, 1)
+	op := plan.Init.Add(child.Info{Stage: "sync", Index: -1}, unix.SYS_READ, uintptr(syn[0]), plan.Bytes(buf), 1)
+	op.Flags, op.Expect = child.FlagExpect, 1
+	plan.Init.Ops = append(plan.Init.Ops, setup.Ops...)
+	plan.Init.Info = append(plan.Init.Info, setup.Info...)
+	gapsClose(&plan.PostFork, []int{rep[1], exe[0]})
+	cfg.planCmd(rp, p.cmd, p.io.files, &plan.Cmd, filter)
+
+	if cfg.limits.needCgroup() {
+		if p.cg, err = newRunCgroup(cfg); err != nil {
+			return err
+		}
+		if fd, ok := p.cg.cloneFD(); ok {
+			plan.CgroupFD = fd
+		}
+	}
+
+	p.debug("clone", zap.Stringer("namespaces", ns), zap.Int("init ops", len(plan.Init.Ops)), zap.Int("command ops", len(plan.Cmd.Ops)))
+	pid, pidfd, err := child.Start(plan)
+	if err != nil {
+		return &SetupError{Stage: "clone", Index: -1, Err: err}
+	}
+	p.pid, p.pidfd = pid, pidfd
+	// Close at once what only the child needs: init sees EOF on the exec
+	// pipe only when no copy of its write end is left.
+	for _, fd := range []*int{&rep[1], &exe[0], &exe[1], &syn[0]} {
+		unix.Close(*fd)
+		*fd = -1
+	}
+	p.io.closeParentEnds()
+
+	if rp.userns {
+		outUID, outGID := rp.insideUID, rp.insideGID
+		if os.Geteuid() != 0 {
+			outUID, outGID = os.Geteuid(), os.Getegid()
+		}
+		if err := writeIDMaps(pid, idMap(rp.insideUID, outUID), idMap(rp.insideGID, outGID)); err != nil {
+			return err
+		}
+		p.debug("id maps written")
+	}
+	if p.cg != nil && plan.CgroupFD < 0 {
+		if err := p.cg.add(pid); err != nil {
+			return err
+		}
+	}
+	if _, err := unix.Write(syn[1], []byte{1}); err != nil {
+		return &SetupError{Stage: "sync", Index: -1, Err: err}
+	}
+	var m child.Msg
+	if !readMsg(p.report, &m) {
+		return &SetupError{Stage: "init", Index: -1, Err: errors.New("init ended before the command started")}
+	}
+	switch m.Kind {
+	case child.MsgStarted:
+		p.started = time.Now()
+		p.debug("started", zap.Int("pid", pid))
+		return nil
+	case child.MsgError:
+		return p.childError(&m)
+	}
+	return &SetupError{Stage: "init", Index: -1, Err: fmt.Errorf("unexpected message kind %d", m.Kind)}
+}
+
+// childError turns a failure the child reported into a *SetupError.
+func (p *Process) childError(m *child.Msg) error {
+	info := p.rp.plan.Describe(m.List, m.Index)
+	errno := syscall.Errno(m.Errno)
+	err := &SetupError{Stage: info.Stage, Index: info.Index, Path: info.Path, Err: errno}
+	if info.Stage == "execve" {
+		err.Path = p.cmd.name
+		if errno == syscall.ENOENT {
+			err.Err = fmt.Errorf("%w: %w", ErrCommandNotFound, errno)
+		}
+	}
+	return err
+}
+
+// cleanupFailed undoes a launch that failed: kills and reaps init, closes
+// everything.
+func (p *Process) cleanupFailed() {
+	if p.pidfd >= 0 {
+		unix.PidfdSendSignal(p.pidfd, unix.SIGKILL, nil, 0)
+	}
+	if p.pid > 0 {
+		reap(p.pid)
+	}
+	if p.pidfd >= 0 {
+		unix.Close(p.pidfd)
+	}
+	if p.io != nil {
+		p.io.closeParentEnds()
+		p.io.wg.Wait()
+		p.io.closeReaders()
+	}
+	if p.report != nil {
+		p.report.Close()
+	}
+	if p.cg != nil {
+		p.cg.remove()
+	}
+	close(p.done)
+}
+
+func reap(pid int) (unix.WaitStatus, unix.Rusage) {
+	var ws unix.WaitStatus
+	var ru unix.Rusage
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, &ru)
+		if err != unix.EINTR {
+			return ws, ru
+		}
+	}
+}
+
+func readMsg(f *os.File, m *child.Msg) bool {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(m)), unsafe.Sizeof(*m))
+	_, err := io.ReadFull(f, b)
+	return err == nil
+}
+
+func (p *Process) debug(msg string, fields ...zap.Field) {
+	if ce := p.log.Check(zap.DebugLevel, msg); ce != nil {
+		ce.Write(fields...)
+	}
+}
+
+func isEPIPE(err error) bool { return errors.Is(err, syscall.EPIPE) }

@@ -1,0 +1,300 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/child"
+)
+
+// stagingDir is where the new root is assembled inside the private mount
+// namespace, before pivot_root. The host's /tmp is only covered in that
+// namespace, never changed.
+const stagingDir = "/tmp"
+
+// rootPlanner adds the mount steps of one run to the init's list.
+type rootPlanner struct {
+	p      *child.Plan
+	seq    *child.Seq
+	index  int    // mount index, for error messages
+	tops   map[string]os.FileMode
+	userns bool
+}
+
+func (r *rootPlanner) info(stage, p string) child.Info {
+	return child.Info{Stage: stage, Index: r.index, Path: p}
+}
+
+func (r *rootPlanner) add(stage, p string, nr uintptr, args ...uintptr) *child.Op {
+	return r.seq.Add(r.info(stage, p), nr, args...)
+}
+
+// rel turns a sandbox path into one relative to the staging root.
+func rel(p string) string { return strings.TrimPrefix(path.Clean(p), "/") }
+
+// mkdirParents creates the missing parents of dst, best effort: a parent that
+// cannot be made shows up as the mount's own failure.
+func (r *rootPlanner) mkdirParents(dst string) {
+	parts := strings.Split(rel(dst), "/")
+	for i := 1; i < len(parts); i++ {
+		d := strings.Join(parts[:i], "/")
+		r.add("mkdir", "/"+d, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(d), 0o755).Flags = child.FlagIgnore
+	}
+}
+
+// mountPoint creates dst as a directory or an empty file.
+func (r *rootPlanner) mountPoint(dst string, dir bool) {
+	r.mkdirParents(dst)
+	if dir {
+		r.add("mkdir", dst, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
+	} else {
+		r.add("mknod", dst, unix.SYS_MKNODAT, atFDCWD, r.p.Str(rel(dst)), unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
+	}
+}
+
+// setattr changes the flags of the mount at target (relative or absolute).
+func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
+	attr := &unix.MountAttr{Attr_set: set}
+	flags := uintptr(0)
+	if recursive {
+		flags = unix.AT_RECURSIVE
+	}
+	r.add("mount_setattr", target, unix.SYS_MOUNT_SETATTR, atFDCWD, r.p.Str(target), flags,
+		child.Keep(r.p, attr), unsafe.Sizeof(*attr))
+}
+
+// statSource checks a bind source in the parent, so that a missing one is
+// reported by name before anything starts. The child mounts it by path, in
+// its copy of the host's mount namespace (a descriptor opened here would
+// belong to the host's namespace, which mount(2) refuses).
+func (r *rootPlanner) statSource(src string) (bool, error) {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return false, &SetupError{Stage: "bind source", Index: r.index, Path: src, Err: err}
+	}
+	return fi.IsDir(), nil
+}
+
+// bind plans a bind of the host's src at dst.
+func (r *rootPlanner) bind(src, dst string, writable bool) error {
+	isDir, err := r.statSource(src)
+	if err != nil {
+		return err
+	}
+	r.mountPoint(dst, isDir)
+	r.add("mount", dst, unix.SYS_MOUNT, r.p.Str(src), r.p.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
+	set := uint64(unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV)
+	if !writable {
+		set |= unix.MOUNT_ATTR_RDONLY
+	}
+	r.setattr(rel(dst), set, true)
+	return nil
+}
+
+func (r *rootPlanner) tmpfs(dst string, size int64, mode os.FileMode, flags uintptr) {
+	r.mountPoint(dst, true)
+	data := fmt.Sprintf("size=%d,mode=%o", size, mode&fs.ModePerm|modeSticky(mode))
+	r.add("mount", dst, unix.SYS_MOUNT, r.p.Str("tmpfs"), r.p.Str(rel(dst)), r.p.Str("tmpfs"), flags, r.p.Str(data))
+}
+
+func modeSticky(m os.FileMode) os.FileMode {
+	if m&os.ModeSticky != 0 {
+		return 0o1000
+	}
+	return 0
+}
+
+func (r *rootPlanner) symlink(target, dst string) {
+	r.mkdirParents(dst)
+	r.add("symlink", dst, unix.SYS_SYMLINKAT, r.p.Str(target), atFDCWD, r.p.Str(rel(dst)))
+}
+
+// writeFile creates a small generated file in the new root.
+func (r *rootPlanner) writeFile(dst string, content string) {
+	r.mkdirParents(dst)
+	op := r.add("open", dst, unix.SYS_OPENAT, atFDCWD, r.p.Str(rel(dst)),
+		unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+	op.Flags, op.Reg = child.FlagSave, 0
+	op = r.add("write", dst, unix.SYS_WRITE, 0, r.p.Str(content), uintptr(len(content)))
+	op.Use, op.Flags, op.Expect = 1, child.FlagExpect, uintptr(len(content))
+	op = r.add("close", dst, unix.SYS_CLOSE, 0)
+	op.Use = 1
+}
+
+// planRoot plans the whole root filesystem and the pivot into it.
+func (c *config) planRoot(r *rootPlanner) error {
+	r.add("mount", "/", unix.SYS_MOUNT, r.p.Str("none"), r.p.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
+	r.add("mount", stagingDir, unix.SYS_MOUNT, r.p.Str("sandbox"), r.p.Str(stagingDir), r.p.Str("tmpfs"),
+		unix.MS_NOSUID|unix.MS_NODEV, r.p.Str("mode=0755,size=4m"))
+	r.add("chdir", stagingDir, unix.SYS_CHDIR, r.p.Str(stagingDir))
+
+	r.tops = map[string]os.FileMode{}
+	var err error
+	if c.root != "" {
+		err = r.planChroot(c.root)
+	} else {
+		err = r.planSystem(c)
+	}
+	if err != nil {
+		return err
+	}
+	r.planProc()
+	r.planDev()
+	if !c.hasMountAt("/tmp") {
+		r.index = -1
+		r.tmpfs("/tmp", DefaultTmpSize, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
+	}
+	for i, m := range c.mounts {
+		r.index = i
+		if err := r.checkDst(m.dst); err != nil {
+			return err
+		}
+		switch m.kind {
+		case mountBind:
+			src, err := filepath.Abs(m.src)
+			if err != nil {
+				return &SetupError{Stage: "bind source", Index: i, Path: m.src, Err: err}
+			}
+			if err := r.bind(src, m.dst, m.writable); err != nil {
+				return err
+			}
+		case mountTmpfs:
+			r.tmpfs(m.dst, m.size, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
+		}
+	}
+	r.index = -1
+	r.add("pivot_root", "/", unix.SYS_PIVOT_ROOT, r.p.Str("."), r.p.Str("."))
+	r.add("umount", "old root", unix.SYS_UMOUNT2, r.p.Str("."), unix.MNT_DETACH)
+	r.add("chdir", "/", unix.SYS_CHDIR, r.p.Str("/"))
+	r.setattr("/", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
+	return nil
+}
+
+func (c *config) hasMountAt(dst string) bool {
+	for _, m := range c.mounts {
+		if m.dst == dst {
+			return true
+		}
+	}
+	return false
+}
+
+// checkDst refuses a destination whose top-level component is one of the
+// symbolic links the planner recreated: the mount would land outside the
+// new root (the CVE-2021-30465 class).
+func (r *rootPlanner) checkDst(dst string) error {
+	top := strings.SplitN(rel(dst), "/", 2)[0]
+	if r.tops[top]&fs.ModeSymlink != 0 {
+		return &SetupError{Stage: "mount point", Index: r.index, Path: dst,
+			Err: errors.New("destination passes through a symbolic link of the root")}
+	}
+	return nil
+}
+
+func (r *rootPlanner) planSystem(c *config) error {
+	r.index = -1
+	for _, d := range systemDirs {
+		if err := r.hostEntry(d, d); err != nil {
+			return err
+		}
+	}
+	r.add("mkdir", "/etc", unix.SYS_MKDIRAT, atFDCWD, r.p.Str("etc"), 0o755)
+	r.tops["etc"] = fs.ModeDir
+	for _, pat := range etcFiles {
+		matches, _ := filepath.Glob("/etc/" + pat)
+		for _, m := range matches {
+			if err := r.hostEntry(m, m); err != nil {
+				return err
+			}
+		}
+	}
+	r.writeFile("/etc/passwd", fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\nsandbox:x:%d:%d:sandbox:/tmp:/bin/sh\n", c.uid, c.gid))
+	r.writeFile("/etc/group", fmt.Sprintf("root:x:0:\nsandbox:x:%d:\n", c.gid))
+	r.writeFile("/etc/hosts", fmt.Sprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost\n", c.hostname))
+	return nil
+}
+
+// hostEntry recreates one host entry: a symbolic link as a link, anything
+// else as a read-only bind. A missing entry is skipped.
+func (r *rootPlanner) hostEntry(src, dst string) error {
+	fi, err := os.Lstat(src)
+	if err != nil {
+		return nil
+	}
+	if top := strings.SplitN(rel(dst), "/", 2)[0]; !strings.Contains(rel(dst), "/") {
+		r.tops[top] = fi.Mode()
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, err := os.Readlink(src)
+		if err != nil {
+			return nil
+		}
+		r.symlink(target, dst)
+		return nil
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return nil
+	}
+	return r.bind(src, dst, false)
+}
+
+func (r *rootPlanner) planChroot(root string) error {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return &SetupError{Stage: "chroot", Index: -1, Path: root, Err: err}
+	}
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		return &SetupError{Stage: "chroot", Index: -1, Path: root, Err: err}
+	}
+	r.index = -1
+	for _, e := range entries {
+		switch e.Name() {
+		case "proc", "dev", "tmp":
+			continue
+		}
+		if err := r.hostEntry(filepath.Join(abs, e.Name()), "/"+e.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *rootPlanner) planProc() {
+	r.index = -1
+	r.mountPoint("/proc", true)
+	r.add("mount", "/proc", unix.SYS_MOUNT, r.p.Str("proc"), r.p.Str("proc"), r.p.Str("proc"),
+		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0)
+	for _, name := range procReadOnly {
+		p := "proc/" + name
+		r.add("mount", "/"+p, unix.SYS_MOUNT, r.p.Str(p), r.p.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
+		r.setattr(p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true)
+		r.seq.Ops[len(r.seq.Ops)-1].Flags = child.FlagIgnore // absent on some kernels
+	}
+}
+
+func (r *rootPlanner) planDev() {
+	r.index = -1
+	r.tmpfs("/dev", 64<<10, 0o755, unix.MS_NOSUID|unix.MS_NOEXEC)
+	for _, name := range devFiles {
+		d := "/dev/" + name
+		r.mountPoint(d, false)
+		r.add("mount", d, unix.SYS_MOUNT, r.p.Str(d), r.p.Str(rel(d)), 0, unix.MS_BIND, 0)
+	}
+	for _, l := range devLinks {
+		r.symlink(l[1], "/dev/"+l[0])
+	}
+	r.tmpfs("/dev/shm", 64<<20, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
+	r.setattr("dev", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
+}
+
+// atFDCWD is AT_FDCWD (-100, linux/fcntl.h) as a system call argument.
+const atFDCWD = ^uintptr(99)

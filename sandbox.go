@@ -1,0 +1,267 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Sandbox is a reusable sandbox configuration, built by chaining methods on
+// New(). Setters only record and validate their argument; bad values are
+// kept as *ConfigError and returned, joined, by Run and Start. One Sandbox
+// may serve many concurrent runs: each run takes a snapshot of it.
+type Sandbox struct {
+	cfg  config
+	errs []error
+}
+
+// mountKind says what a mount entry is.
+type mountKind int
+
+const (
+	mountBind mountKind = iota
+	mountTmpfs
+)
+
+type mountSpec struct {
+	kind     mountKind
+	src, dst string
+	writable bool
+	size     int64
+}
+
+// config is the snapshot a run works from.
+type config struct {
+	root      string
+	ns        Namespace
+	nsSet     bool
+	hostname  string
+	mounts    []mountSpec
+	uid, gid  int
+	runAs     bool
+	wallTime  time.Duration
+	logger    *zap.Logger
+	timeMono  time.Duration
+	timeBoot  time.Duration
+	timeSet   bool
+	seccomp   seccompSetting
+	rlimits   []rlimitSpec
+	limits    limits
+	freshNet  bool
+	noNetPool bool
+}
+
+type rlimitSpec struct {
+	resource int
+	cur, max uint64
+}
+
+// DefaultUID and DefaultGID are the identity the command runs as unless
+// RunAs says otherwise: "nobody" and "nogroup" on Debian. In a rootless
+// sandbox the caller's own IDs are mapped to them.
+const (
+	DefaultUID = 65534
+	DefaultGID = 65534
+)
+
+// DefaultHostname is the host name inside the sandbox unless Hostname says
+// otherwise.
+const DefaultHostname = "sandbox"
+
+// DefaultTmpSize is the size of the sandbox's /tmp unless Tmpfs("/tmp", n)
+// says otherwise.
+const DefaultTmpSize = 128 << 20
+
+// New returns the default sandbox: see the package documentation for what
+// it isolates.
+func New() *Sandbox {
+	return &Sandbox{cfg: config{
+		uid:      DefaultUID,
+		gid:      DefaultGID,
+		hostname: DefaultHostname,
+		logger:   zap.NewNop(),
+		seccomp:  defaultSeccomp(),
+	}}
+}
+
+func (s *Sandbox) fail(method string, value any, format string, args ...any) *Sandbox {
+	s.errs = append(s.errs, &ConfigError{Method: method, Value: value, Reason: fmt.Sprintf(format, args...)})
+	return s
+}
+
+// Chroot makes dir the root of the sandbox, read-only. Its top-level
+// entries are bound into a fresh root; dir itself is never modified. /proc,
+// /dev and /tmp are always the sandbox's own.
+func (s *Sandbox) Chroot(dir string) *Sandbox {
+	if dir == "" {
+		return s.fail("Chroot", dir, "empty path")
+	}
+	s.cfg.root = dir
+	return s
+}
+
+// Namespaces replaces the set of namespaces to unshare. See New for the
+// default set.
+func (s *Sandbox) Namespaces(ns ...Namespace) *Sandbox {
+	var set Namespace
+	for _, n := range ns {
+		if n == 0 || n&^allNamespaces != 0 {
+			return s.fail("Namespaces", uint(n), "unknown namespace")
+		}
+		set |= n
+	}
+	s.cfg.ns = set
+	s.cfg.nsSet = true
+	return s
+}
+
+// Hostname sets the host name inside the sandbox (UTS namespace).
+func (s *Sandbox) Hostname(name string) *Sandbox {
+	switch {
+	case name == "":
+		return s.fail("Hostname", name, "empty host name")
+	case len(name) > 64:
+		return s.fail("Hostname", name, "longer than 64 bytes")
+	case strings.ContainsRune(name, 0):
+		return s.fail("Hostname", name, "contains a NUL byte")
+	}
+	s.cfg.hostname = name
+	return s
+}
+
+// checkDst validates a path inside the sandbox.
+func checkDst(dst string) (string, string) {
+	switch {
+	case dst == "":
+		return "", "empty destination"
+	case !path.IsAbs(dst):
+		return "", "destination must be absolute"
+	case strings.ContainsRune(dst, 0):
+		return "", "contains a NUL byte"
+	}
+	for _, part := range strings.Split(dst, "/") {
+		if part == ".." {
+			return "", "destination must not contain .."
+		}
+	}
+	clean := path.Clean(dst)
+	if clean == "/" {
+		return "", "cannot mount over the sandbox's root; use Chroot"
+	}
+	return clean, ""
+}
+
+func (s *Sandbox) bind(method, src, dst string, writable bool) *Sandbox {
+	if src == "" || strings.ContainsRune(src, 0) {
+		return s.fail(method, src, "bad source path")
+	}
+	clean, why := checkDst(dst)
+	if why != "" {
+		return s.fail(method, dst, "%s", why)
+	}
+	s.cfg.mounts = append(s.cfg.mounts, mountSpec{kind: mountBind, src: src, dst: clean, writable: writable})
+	return s
+}
+
+// Bind makes the host's src visible read-only at dst inside the sandbox.
+func (s *Sandbox) Bind(src, dst string) *Sandbox { return s.bind("Bind", src, dst, false) }
+
+// BindWritable makes the host's src visible and writable at dst.
+func (s *Sandbox) BindWritable(src, dst string) *Sandbox {
+	return s.bind("BindWritable", src, dst, true)
+}
+
+// Tmpfs mounts an empty, writable tmpfs of at most size bytes at dst.
+func (s *Sandbox) Tmpfs(dst string, size int64) *Sandbox {
+	clean, why := checkDst(dst)
+	if why != "" {
+		return s.fail("Tmpfs", dst, "%s", why)
+	}
+	if size <= 0 {
+		return s.fail("Tmpfs", size, "size must be positive")
+	}
+	s.cfg.mounts = append(s.cfg.mounts, mountSpec{kind: mountTmpfs, dst: clean, size: size})
+	return s
+}
+
+// RunAs sets the user and group IDs the command runs as.
+func (s *Sandbox) RunAs(uid, gid int) *Sandbox {
+	if uid < 0 || uid > 1<<31-2 {
+		return s.fail("RunAs", uid, "uid out of range")
+	}
+	if gid < 0 || gid > 1<<31-2 {
+		return s.fail("RunAs", gid, "gid out of range")
+	}
+	s.cfg.uid, s.cfg.gid, s.cfg.runAs = uid, gid, true
+	return s
+}
+
+// WallTimeLimit stops the run after d of real time
+// (Status WallTimeLimitExceeded).
+func (s *Sandbox) WallTimeLimit(d time.Duration) *Sandbox {
+	if d <= 0 {
+		return s.fail("WallTimeLimit", d, "duration must be positive")
+	}
+	s.cfg.wallTime = d
+	return s
+}
+
+// TimeOffsets gives the sandbox its own CLOCK_MONOTONIC and CLOCK_BOOTTIME
+// offsets and so a Time namespace (added to the set of namespaces).
+func (s *Sandbox) TimeOffsets(monotonic, boottime time.Duration) *Sandbox {
+	s.cfg.timeMono, s.cfg.timeBoot, s.cfg.timeSet = monotonic, boottime, true
+	return s
+}
+
+// Logger sets where the sandbox logs: one debug line per setup step and one
+// info line per finished run. The default logs nothing.
+func (s *Sandbox) Logger(l *zap.Logger) *Sandbox {
+	if l == nil {
+		l = zap.NewNop()
+	}
+	s.cfg.logger = l
+	return s
+}
+
+// Result is what happened to a command that started.
+type Result struct {
+	Status     Status
+	ExitCode   int            // exit code, or -1 if it was killed by a signal
+	Signal     syscall.Signal // the signal that killed it, or 0
+	CPUTime    time.Duration  // user+system CPU of every process of the run
+	WallTime   time.Duration  // from start to the end of the last process
+	MemoryPeak int64          // bytes: the run's peak (cgroup), or the largest process's RSS without one
+}
+
+// Run runs cmd in the sandbox and waits for it. The error is non-nil only
+// when the sandbox could not be set up or the command could not start;
+// everything that happens to a started command is in the Result.
+func (s *Sandbox) Run(cmd *exec.Cmd) (*Result, error) {
+	return s.RunContext(context.Background(), cmd)
+}
+
+// RunContext is Run with a context: when ctx ends before the command, every
+// process of the sandbox is killed, and the error wraps ctx.Err() beside a
+// Result whose Status is Killed.
+func (s *Sandbox) RunContext(ctx context.Context, cmd *exec.Cmd) (*Result, error) {
+	p, err := s.start(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Wait()
+	if err == nil && p.ctxErr != nil {
+		err = fmt.Errorf("sandbox: run canceled: %w", p.ctxErr)
+	}
+	return res, err
+}
+
+// Start starts cmd in the sandbox and returns without waiting for it.
+func (s *Sandbox) Start(cmd *exec.Cmd) (*Process, error) {
+	return s.start(context.Background(), cmd)
+}

@@ -1,0 +1,147 @@
+package sandbox
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/child"
+)
+
+// copyGrace bounds how long Wait waits for Stdout/Stderr copies after the
+// last process ended (a descendant outside the PID namespace may hold the
+// pipe).
+const copyGrace = 2 * time.Second
+
+// watch starts what stops a run: the wall timer, the context, the CPU
+// poller.
+func (p *Process) watch(ctx context.Context) {
+	if d := p.cfg.wallTime; d > 0 {
+		p.timer = time.AfterFunc(d, func() { p.stop(stopWall) })
+	}
+	if ctx.Done() != nil {
+		p.watchers.Add(1)
+		go func() {
+			defer p.watchers.Done()
+			select {
+			case <-ctx.Done():
+				p.ctxErr = ctx.Err()
+				p.stop(stopKill)
+			case <-p.done:
+			}
+		}()
+	}
+	if p.cg != nil && p.cfg.limits.cpuTime > 0 {
+		p.watchers.Add(1)
+		go func() {
+			defer p.watchers.Done()
+			p.pollCPU()
+		}()
+	}
+}
+
+// Wait waits for the run to end, removes everything it left and returns its
+// Result. It may be called more than once.
+func (p *Process) Wait() (*Result, error) {
+	p.waitOnce.Do(p.wait)
+	return p.res, p.err
+}
+
+func (p *Process) wait() {
+	var m child.Msg
+	exited := readMsg(p.report, &m) && m.Kind == child.MsgExited
+	ws, ru := reap(p.pid)
+	end := time.Now()
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	close(p.done)
+	p.watchers.Wait()
+
+	ev := evidence{exited: true}
+	res := &Result{WallTime: end.Sub(p.started)}
+	if exited {
+		st := unix.WaitStatus(m.Status)
+		ev.exitCode, ev.signal = exitOf(st)
+		res.CPUTime = time.Duration(m.Utime+m.Stime) * time.Microsecond
+		res.MemoryPeak = m.MaxRSS << 10
+	} else {
+		// init was killed before it could report: by us, or by the
+		// parent-death or an OOM kill.
+		ev.exitCode, ev.signal = exitOf(ws)
+		if ev.signal == 0 {
+			ev.signal = int(unix.SIGKILL)
+		}
+		res.CPUTime = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if p.cg != nil {
+		p.cg.kill()
+		st, err := p.cg.stats()
+		if err == nil {
+			res.CPUTime = st.cpu
+			res.MemoryPeak = st.memoryPeak
+			ev.oomKilled = st.oomKills > 0
+			ev.cpuLimit = p.cfg.limits.cpuTime > 0 && st.cpu >= p.cfg.limits.cpuTime
+		} else {
+			p.err = err
+		}
+		if err := p.cg.remove(); err != nil && p.err == nil {
+			p.err = err
+		}
+	}
+	p.finishIO()
+	unix.Close(p.pidfd)
+	p.report.Close()
+
+	why := p.stopped.Load()
+	ev.wallLimit = why&stopWall != 0
+	ev.cpuLimit = ev.cpuLimit || why&stopCPU != 0 ||
+		(p.cfg.limits.cpuTime > 0 && ev.signal == int(unix.SIGXCPU))
+	ev.outputLimit = why&stopOutput != 0 ||
+		(p.cfg.limits.output > 0 && ev.signal == int(unix.SIGXFSZ))
+	ev.killed = why&stopKill != 0
+	res.Status = classify(ev)
+	res.ExitCode = ev.exitCode
+	if ev.signal != 0 {
+		res.ExitCode = -1
+		res.Signal = unix.Signal(ev.signal)
+	}
+	p.res = res
+	if ce := p.log.Check(zap.InfoLevel, "sandbox run finished"); ce != nil {
+		ce.Write(zap.String("command", p.cmd.name), zap.Stringer("status", res.Status),
+			zap.Int("exit code", res.ExitCode), zap.Int("signal", int(res.Signal)),
+			zap.Duration("cpu", res.CPUTime), zap.Duration("wall", res.WallTime),
+			zap.Int64("memory peak", res.MemoryPeak))
+	}
+}
+
+func exitOf(ws unix.WaitStatus) (code, sig int) {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus(), 0
+	case ws.Signaled():
+		return -1, int(ws.Signal())
+	}
+	return -1, int(unix.SIGKILL)
+}
+
+// finishIO waits for the output copies, bounded by copyGrace.
+func (p *Process) finishIO() {
+	done := make(chan struct{})
+	go func() {
+		p.io.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(copyGrace):
+		p.io.closeReaders()
+		<-done
+	}
+	p.io.closeReaders()
+	if p.io.copyErr != nil && p.err == nil {
+		p.err = p.io.copyErr
+	}
+}
