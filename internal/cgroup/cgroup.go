@@ -128,7 +128,3 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Option configures a Manager.
 type Option func(*options)
-
-type options struct {
-	fake *fakeFS // tests: a fake tree instead of the kernel's
-}

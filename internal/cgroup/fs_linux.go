@@ -11,6 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+type options struct {
+	fake *fakeFS // tests: a fake tree instead of the kernel's
+}
+
 // fakeFS lets tests run a backend against a tree of plain files in a
 // temporary directory: no statfs magic check, no mountinfo, and mkdir/rmdir
 // that behave like the kernel's (mkdir creates the interface files).

@@ -21,4 +21,4 @@ func (m *Manager) New(Limits) (Group, error) { return nil, ErrCgroupUnavailable 
 // Sweep does nothing on this platform.
 func (m *Manager) Sweep() error { return nil }
 
-type fakeFS struct{}
+type options struct{}

@@ -152,19 +152,20 @@ func groupDirs(m *Manager, g Group) []string {
 func TestRealLifecycle(t *testing.T) {
 	m := realManager(t)
 	g := newGroup(t, m, Limits{Memory: 64 << 20, Pids: 16, CPUQuota: 0.5})
-	if g, ok := g.(*v1Group); ok {
-		checkFile(t, filepath.Join(g.ctrl["memory"], "memory.limit_in_bytes"), strconv.Itoa(64<<20))
-		checkFile(t, filepath.Join(g.ctrl["cpu"], "cpu.cfs_quota_us"), "50000")
-		checkFile(t, filepath.Join(g.ctrl["pids"], "pids.max"), "16")
+	if v1, ok := g.(*v1Group); ok {
+		checkFile(t, filepath.Join(v1.ctrl["memory"], "memory.limit_in_bytes"), strconv.Itoa(64<<20))
+		checkFile(t, filepath.Join(v1.ctrl["cpu"], "cpu.cfs_quota_us"), "50000")
+		checkFile(t, filepath.Join(v1.ctrl["pids"], "pids.max"), "16")
 		if m.memsw {
-			checkFile(t, filepath.Join(g.ctrl["memory"], "memory.memsw.limit_in_bytes"), strconv.Itoa(64<<20))
+			checkFile(t, filepath.Join(v1.ctrl["memory"], "memory.memsw.limit_in_bytes"), strconv.Itoa(64<<20))
 		}
-		if fd, ok := g.CgroupFD(); ok || fd != -1 {
+		if fd, ok := v1.CgroupFD(); ok || fd != -1 {
 			t.Errorf("v1 CgroupFD = %d, %v", fd, ok)
 		}
 	} else {
 		checkFile(t, filepath.Join(g.Path(), "memory.max"), strconv.Itoa(64<<20))
 		checkFile(t, filepath.Join(g.Path(), "cpu.max"), "50000 100000")
+		checkFile(t, filepath.Join(g.Path(), "pids.max"), "16")
 		if _, ok := g.CgroupFD(); !ok {
 			t.Error("v2 group has no fd")
 		}

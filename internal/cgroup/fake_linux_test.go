@@ -32,7 +32,7 @@ var v2Files = map[string]string{
 	"cpu.stat": "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n", "cpu.max": "",
 	"memory.max": "", "memory.swap.max": "", "memory.peak": "7654321\n",
 	"memory.events": "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n",
-	"pids.max": "", "pids.events": "max 4\n",
+	"pids.max":      "", "pids.events": "max 4\n",
 }
 
 func fakeMkdir(files func(ctrl string) map[string]string) func(ctrl, dir string) error {
