@@ -15,16 +15,29 @@ import (
 	"github.com/sandboxkit/sandbox/internal/child"
 )
 
-// stagingDir is where the new root is assembled inside the private mount
-// namespace, before pivot_root. The host's /tmp is only covered in that
-// namespace, never changed.
-const stagingDir = "/tmp"
+// The root is assembled in two steps, in the run's private mount namespace
+// (the host's mount table is never touched):
+//
+//  1. a small "base" tmpfs is mounted over stagingDir and entered with
+//     pivot_root, which moves the host's root to /oldroot (uncovering
+//     stagingDir there) and leaves the new root's tmpfs at /newroot;
+//  2. everything is bound from /oldroot/<host path> to newroot/<path>,
+//     then newroot becomes the root with a second pivot_root and the base,
+//     with the host's root under it, is detached.
+//
+// A symbolic link met while mounting therefore resolves inside the base
+// tmpfs, never on the host. Sources are resolved in the parent first.
+const (
+	stagingDir = "/tmp"
+	oldRoot    = "/oldroot"
+	newRoot    = "newroot"
+)
 
 // rootPlanner adds the mount steps of one run to the init's list.
 type rootPlanner struct {
 	p      *child.Plan
 	seq    *child.Seq
-	index  int    // mount index, for error messages
+	index  int // mount index, for error messages
 	tops   map[string]os.FileMode
 	userns bool
 }
@@ -37,16 +50,23 @@ func (r *rootPlanner) add(stage, p string, nr uintptr, args ...uintptr) *child.O
 	return r.seq.Add(r.info(stage, p), nr, args...)
 }
 
-// rel turns a sandbox path into one relative to the staging root.
-func rel(p string) string { return strings.TrimPrefix(path.Clean(p), "/") }
+// rel turns a sandbox path into the path of its mount point while the root
+// is assembled (relative to the base's root, the working directory).
+func rel(p string) string { return newRoot + "/" + inner(p) }
+
+// inner is a sandbox path without its leading slash.
+func inner(p string) string { return strings.TrimPrefix(path.Clean(p), "/") }
+
+// host is the path of a host file while the root is assembled.
+func host(p string) string { return oldRoot + p }
 
 // mkdirParents creates the missing parents of dst, best effort: a parent that
 // cannot be made shows up as the mount's own failure.
 func (r *rootPlanner) mkdirParents(dst string) {
-	parts := strings.Split(rel(dst), "/")
+	parts := strings.Split(inner(dst), "/")
 	for i := 1; i < len(parts); i++ {
 		d := strings.Join(parts[:i], "/")
-		r.add("mkdir", "/"+d, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(d), 0o755).Flags = child.FlagIgnore
+		r.add("mkdir", "/"+d, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(newRoot+"/"+d), 0o755).Flags = child.FlagIgnore
 	}
 }
 
@@ -75,22 +95,25 @@ func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
 // reported by name before anything starts. The child mounts it by path, in
 // its copy of the host's mount namespace (a descriptor opened here would
 // belong to the host's namespace, which mount(2) refuses).
-func (r *rootPlanner) statSource(src string) (bool, error) {
-	fi, err := os.Stat(src)
-	if err != nil {
-		return false, &SetupError{Stage: "bind source", Index: r.index, Path: src, Err: err}
+func (r *rootPlanner) statSource(src string) (string, bool, error) {
+	resolved, err := filepath.EvalSymlinks(src)
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = os.Stat(resolved); err == nil {
+			return resolved, fi.IsDir(), nil
+		}
 	}
-	return fi.IsDir(), nil
+	return "", false, &SetupError{Stage: "bind source", Index: r.index, Path: src, Err: err}
 }
 
 // bind plans a bind of the host's src at dst.
 func (r *rootPlanner) bind(src, dst string, writable bool) error {
-	isDir, err := r.statSource(src)
+	resolved, isDir, err := r.statSource(src)
 	if err != nil {
 		return err
 	}
 	r.mountPoint(dst, isDir)
-	r.add("mount", dst, unix.SYS_MOUNT, r.p.Str(src), r.p.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
+	r.add("mount", dst, unix.SYS_MOUNT, r.p.Str(host(resolved)), r.p.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
 	set := uint64(unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV)
 	if !writable {
 		set |= unix.MOUNT_ATTR_RDONLY
@@ -132,9 +155,15 @@ func (r *rootPlanner) writeFile(dst string, content string) {
 // planRoot plans the whole root filesystem and the pivot into it.
 func (c *config) planRoot(r *rootPlanner) error {
 	r.add("mount", "/", unix.SYS_MOUNT, r.p.Str("none"), r.p.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
-	r.add("mount", stagingDir, unix.SYS_MOUNT, r.p.Str("sandbox"), r.p.Str(stagingDir), r.p.Str("tmpfs"),
-		unix.MS_NOSUID|unix.MS_NODEV, r.p.Str("mode=0755,size=4m"))
+	r.add("mount", stagingDir, unix.SYS_MOUNT, r.p.Str("sandbox-base"), r.p.Str(stagingDir), r.p.Str("tmpfs"),
+		unix.MS_NOSUID|unix.MS_NODEV, r.p.Str("mode=0755,size=64k"))
 	r.add("chdir", stagingDir, unix.SYS_CHDIR, r.p.Str(stagingDir))
+	for _, d := range []string{newRoot, oldRoot[1:]} {
+		r.add("mkdir", d, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(d), 0o755)
+	}
+	r.add("mount", "/", unix.SYS_MOUNT, r.p.Str("sandbox"), r.p.Str(newRoot), r.p.Str("tmpfs"),
+		unix.MS_NOSUID|unix.MS_NODEV, r.p.Str("mode=0755,size=4m"))
+	r.add("pivot_root", stagingDir, unix.SYS_PIVOT_ROOT, r.p.Str("."), r.p.Str(oldRoot[1:]))
 
 	r.tops = map[string]os.FileMode{}
 	var err error
@@ -171,8 +200,10 @@ func (c *config) planRoot(r *rootPlanner) error {
 		}
 	}
 	r.index = -1
+	r.add("umount", oldRoot, unix.SYS_UMOUNT2, r.p.Str(oldRoot), unix.MNT_DETACH)
+	r.add("chdir", "/", unix.SYS_CHDIR, r.p.Str(newRoot))
 	r.add("pivot_root", "/", unix.SYS_PIVOT_ROOT, r.p.Str("."), r.p.Str("."))
-	r.add("umount", "old root", unix.SYS_UMOUNT2, r.p.Str("."), unix.MNT_DETACH)
+	r.add("umount", "base", unix.SYS_UMOUNT2, r.p.Str("."), unix.MNT_DETACH)
 	r.add("chdir", "/", unix.SYS_CHDIR, r.p.Str("/"))
 	r.setattr("/", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
 	return nil
@@ -191,7 +222,7 @@ func (c *config) hasMountAt(dst string) bool {
 // symbolic links the planner recreated: the mount would land outside the
 // new root (the CVE-2021-30465 class).
 func (r *rootPlanner) checkDst(dst string) error {
-	top := strings.SplitN(rel(dst), "/", 2)[0]
+	top := strings.SplitN(inner(dst), "/", 2)[0]
 	if r.tops[top]&fs.ModeSymlink != 0 {
 		return &SetupError{Stage: "mount point", Index: r.index, Path: dst,
 			Err: errors.New("destination passes through a symbolic link of the root")}
@@ -206,7 +237,7 @@ func (r *rootPlanner) planSystem(c *config) error {
 			return err
 		}
 	}
-	r.add("mkdir", "/etc", unix.SYS_MKDIRAT, atFDCWD, r.p.Str("etc"), 0o755)
+	r.add("mkdir", "/etc", unix.SYS_MKDIRAT, atFDCWD, r.p.Str(rel("/etc")), 0o755)
 	r.tops["etc"] = fs.ModeDir
 	for _, pat := range etcFiles {
 		matches, _ := filepath.Glob("/etc/" + pat)
@@ -229,8 +260,8 @@ func (r *rootPlanner) hostEntry(src, dst string) error {
 	if err != nil {
 		return nil
 	}
-	if top := strings.SplitN(rel(dst), "/", 2)[0]; !strings.Contains(rel(dst), "/") {
-		r.tops[top] = fi.Mode()
+	if !strings.Contains(inner(dst), "/") {
+		r.tops[inner(dst)] = fi.Mode()
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		target, err := os.Readlink(src)
@@ -271,11 +302,11 @@ func (r *rootPlanner) planChroot(root string) error {
 func (r *rootPlanner) planProc() {
 	r.index = -1
 	r.mountPoint("/proc", true)
-	r.add("mount", "/proc", unix.SYS_MOUNT, r.p.Str("proc"), r.p.Str("proc"), r.p.Str("proc"),
+	r.add("mount", "/proc", unix.SYS_MOUNT, r.p.Str("proc"), r.p.Str(rel("/proc")), r.p.Str("proc"),
 		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0)
 	for _, name := range procReadOnly {
-		p := "proc/" + name
-		r.add("mount", "/"+p, unix.SYS_MOUNT, r.p.Str(p), r.p.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
+		p := rel("/proc/" + name)
+		r.add("mount", "/proc/"+name, unix.SYS_MOUNT, r.p.Str(p), r.p.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
 		r.setattr(p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true)
 		r.seq.Ops[len(r.seq.Ops)-1].Flags = child.FlagIgnore // absent on some kernels
 	}
@@ -287,13 +318,13 @@ func (r *rootPlanner) planDev() {
 	for _, name := range devFiles {
 		d := "/dev/" + name
 		r.mountPoint(d, false)
-		r.add("mount", d, unix.SYS_MOUNT, r.p.Str(d), r.p.Str(rel(d)), 0, unix.MS_BIND, 0)
+		r.add("mount", d, unix.SYS_MOUNT, r.p.Str(host(d)), r.p.Str(rel(d)), 0, unix.MS_BIND, 0)
 	}
 	for _, l := range devLinks {
 		r.symlink(l[1], "/dev/"+l[0])
 	}
 	r.tmpfs("/dev/shm", 64<<20, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
-	r.setattr("dev", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
+	r.setattr(rel("/dev"), unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
 }
 
 // atFDCWD is AT_FDCWD (-100, linux/fcntl.h) as a system call argument.

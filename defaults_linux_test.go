@@ -1,0 +1,101 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestDefaults checks, from inside a New() sandbox, each default the README
+// promises.
+func TestDefaults(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	sh := func(script string) string {
+		t.Helper()
+		res, out := run(t, New(), "sh", "-c", script)
+		if res.Status != OK {
+			t.Fatalf("%q: %v (exit %d)\n%s", script, res.Status, res.ExitCode, out)
+		}
+		return out
+	}
+	status := sh("cat /proc/self/status")
+	for _, field := range []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"} {
+		if !regexp.MustCompile(`(?m)^` + field + `:\s+0+$`).MatchString(status) {
+			t.Errorf("%s not empty:\n%s", field, status)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^NoNewPrivs:\s+1$`).MatchString(status) {
+		t.Errorf("no_new_privs not set")
+	}
+	if !regexp.MustCompile(`(?m)^Uid:\s+65534\s+65534\s+65534\s+65534$`).MatchString(status) {
+		t.Errorf("uid is not 65534 everywhere:\n%s", status)
+	}
+	if !regexp.MustCompile(`(?m)^Groups:\s*65534?\s*$`).MatchString(status) && !regexp.MustCompile(`(?m)^Groups:\s*$`).MatchString(status) {
+		t.Errorf("supplementary groups present:\n%s", status)
+	}
+	if got := strings.TrimSpace(sh("hostname")); got != "sandbox" {
+		t.Errorf("hostname %q, want sandbox", got)
+	}
+	// Namespaces: every default one differs from the host's.
+	for _, ns := range []string{"pid", "net", "mnt", "ipc", "uts", "cgroup"} {
+		host, _ := os.Readlink("/proc/self/ns/" + ns)
+		inside := strings.TrimSpace(sh("readlink /proc/self/ns/" + ns))
+		if host == inside {
+			t.Errorf("%s namespace is the host's (%s)", ns, host)
+		}
+	}
+	// The command is not PID 1; only the sandbox's processes are visible.
+	if got := strings.TrimSpace(sh("echo $$")); got == "1" {
+		t.Errorf("command runs as PID 1")
+	}
+	pids := strings.Fields(sh("ls /proc | grep '^[0-9]*$' | tr '\\n' ' '"))
+	if len(pids) > 6 {
+		t.Errorf("too many processes visible: %v", pids)
+	}
+	// Network: loopback only, and up.
+	netdev := sh("cat /proc/net/dev")
+	if ifaces := regexp.MustCompile(`(?m)^\s*(\w+):`).FindAllStringSubmatch(netdev, -1); len(ifaces) != 1 || ifaces[0][1] != "lo" {
+		t.Errorf("interfaces besides lo:\n%s", netdev)
+	}
+	dir := probe(t)
+	res, out := run(t, New().Bind(dir, "/probe"), "/probe/probe", "listen-lo")
+	if res.Status != OK {
+		t.Errorf("loopback not usable: %v %s", res.Status, out)
+	}
+	// Filesystem: read-only root and system dirs, writable /tmp, minimal /dev.
+	sh("! touch /x 2>/dev/null && ! touch /usr/x 2>/dev/null && touch /tmp/x")
+	if got := strings.Fields(sh("ls /dev")); strings.Join(got, " ") != "fd full null random shm stderr stdin stdout urandom zero" {
+		t.Errorf("/dev holds %v", got)
+	}
+	mounts := sh("cat /proc/self/mountinfo")
+	if !regexp.MustCompile(`(?m)^\S+ \S+ \S+ / / ro,`).MatchString(mounts) {
+		t.Errorf("root is not read-only:\n%s", mounts)
+	}
+	// File descriptors: only stdio (ls opens one for /proc/self/fd).
+	if got := strings.Fields(sh("ls /proc/self/fd")); len(got) > 4 {
+		t.Errorf("inherited descriptors: %v", got)
+	}
+	// Environment: only PATH.
+	_, environ := run(t, New(), "cat", "/proc/self/environ")
+	if env := strings.Split(strings.TrimRight(environ, "\x00"), "\x00"); len(env) != 1 || !strings.HasPrefix(env[0], "PATH=") {
+		t.Errorf("environment %q", env)
+	}
+	// A session of its own, no controlling terminal.
+	stat := strings.Fields(sh("cat /proc/self/stat"))
+	if stat[6] != "0" {
+		t.Errorf("tty_nr %s, want 0", stat[6])
+	}
+	if stat[5] == "0" || stat[5] == "1" {
+		t.Errorf("session %s: not a session of its own", stat[5])
+	}
+	// Nothing of the host's /tmp leaks in, nothing is left there.
+	before, _ := filepath.Glob("/tmp/*")
+	sh("ls /tmp")
+	after, _ := filepath.Glob("/tmp/*")
+	if len(after) > len(before) {
+		t.Errorf("host /tmp grew: %d → %d entries", len(before), len(after))
+	}
+}

@@ -1,0 +1,74 @@
+// Command probe is a small static program the tests run inside sandboxes
+// (and inside Chroot directories that hold nothing else). Each subcommand
+// prints what it found; a failure to do what it was asked exits 1.
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: probe ls|cat|write|connect|listen-lo|spin|alloc ARGS")
+		os.Exit(2)
+	}
+	arg := ""
+	if len(os.Args) > 2 {
+		arg = os.Args[2]
+	}
+	switch os.Args[1] {
+	case "ls":
+		ents, err := os.ReadDir(arg)
+		check(err)
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		fmt.Println(strings.Join(names, " "))
+	case "cat":
+		b, err := os.ReadFile(arg)
+		check(err)
+		os.Stdout.Write(b)
+	case "write":
+		check(os.WriteFile(arg, []byte("x"), 0o644))
+	case "connect":
+		c, err := net.DialTimeout("tcp", arg, time.Second)
+		check(err)
+		c.Close()
+	case "listen-lo":
+		// Loopback must be up: listen and connect to ourselves.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		check(err)
+		c, err := net.Dial("tcp", l.Addr().String())
+		check(err)
+		c.Close()
+		fmt.Println("loopback ok")
+	case "spin":
+		d, err := time.ParseDuration(arg)
+		check(err)
+		end := time.Now().Add(d)
+		for time.Now().Before(end) {
+		}
+	case "sleep":
+		d, err := time.ParseDuration(arg)
+		check(err)
+		time.Sleep(d)
+	case "uid":
+		fmt.Println(syscall.Getuid(), syscall.Getgid())
+	default:
+		fmt.Fprintln(os.Stderr, "unknown subcommand", os.Args[1])
+		os.Exit(2)
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+}
