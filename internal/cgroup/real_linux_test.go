@@ -37,6 +37,13 @@ func helper(what string) {
 			b[i] = 1
 		}
 		os.Exit(0)
+	case what == "rootless":
+		_, err := NewManager("")
+		fmt.Println(err)
+		if errors.Is(err, ErrCgroupUnavailable) {
+			os.Exit(0)
+		}
+		os.Exit(4)
 	case what == "busy":
 		for {
 			var ru syscall.Rusage
@@ -257,7 +264,16 @@ func TestRealCPUUsage(t *testing.T) {
 	m := realManager(t)
 	g := newGroup(t, m, Limits{})
 	cmd := helperCmd("busy")
-	startIn(t, g, cmd)
+	if fd, ok := g.CgroupFD(); ok {
+		// v2: clone3(CLONE_INTO_CGROUP) puts the child in the group.
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+		cmd.Stdin = strings.NewReader("go\n")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		startIn(t, g, cmd)
+	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -305,6 +321,24 @@ func TestRealSweep(t *testing.T) {
 	}
 }
 
+func TestRealRootless(t *testing.T) {
+	requireRoot(t)
+	dir := must(os.MkdirTemp("", "cgroup-rootless-")) // t.TempDir's parent is 0700
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	must(0, os.Chmod(dir, 0o755))
+	exe := filepath.Join(dir, "cgroup.test")
+	must(0, os.WriteFile(exe, must(os.ReadFile("/proc/self/exe")), 0o755))
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "CGROUP_TEST_HELPER=rootless")
+	cmd.Stdin = strings.NewReader("go\n")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	t.Logf("as nobody: %s", out)
+	if err != nil {
+		t.Fatalf("NewManager as nobody: want ErrCgroupUnavailable, got %v: %s", err, out)
+	}
+}
+
 func TestRealBadParent(t *testing.T) {
 	requireRoot(t)
 	_, err := NewManager("/no/such/sandbox-parent")
@@ -325,6 +359,53 @@ func BenchmarkNewDelete(b *testing.B) {
 			b.Fatal(err)
 		}
 		if err := g.Delete(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRawMkdirRmdir is the kernel's own share of BenchmarkNewDelete:
+// mkdir and rmdir of one group in every hierarchy, nothing else.
+func BenchmarkRawMkdirRmdir(b *testing.B) {
+	m := realManager(b)
+	g := m.v1Group("sandbox-bench-raw")
+	dirs := groupDirs(m, g)
+	if m.v2 {
+		dirs = groupDirs(m, m.v2Group("sandbox-bench-raw"))
+	}
+	for b.Loop() {
+		for _, d := range dirs {
+			if err := syscall.Mkdir(d, 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, d := range dirs {
+			if err := syscall.Rmdir(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkNewDeleteNoLimits is BenchmarkNewDelete without limit writes.
+func BenchmarkNewDeleteNoLimits(b *testing.B) {
+	m := realManager(b)
+	for b.Loop() {
+		g, err := m.New(Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := g.Delete(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCPUUsage(b *testing.B) {
+	m := realManager(b)
+	g := newGroup(b, m, Limits{})
+	for b.Loop() {
+		if _, err := g.CPUUsage(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -98,7 +98,12 @@ func (g *v1Group) setLimits(l Limits) error {
 	return nil
 }
 
-func (g *v1Group) Path() string { return g.ctrl["memory"] }
+func (g *v1Group) Path() string {
+	if p, ok := g.ctrl["memory"]; ok {
+		return p
+	}
+	return g.dirs[0]
+}
 
 func (g *v1Group) CgroupFD() (int, bool) { return -1, false }
 
