@@ -240,7 +240,7 @@ func TestRealOOM(t *testing.T) {
 func TestRealPids(t *testing.T) {
 	m := realManager(t)
 	g := newGroup(t, m, Limits{Pids: 8})
-	cmd := exec.Command("sh", "-c", `read x; for i in $(seq 30); do sleep 30 & done; wait`)
+	cmd := exec.Command("sh", "-c", `read x; b() { b & b & sleep 30; }; b`)
 	startIn(t, g, cmd)
 	if _, err := poll(time.Now().Add(5*time.Second), func() (bool, error) {
 		s, err := g.Stats()
