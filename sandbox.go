@@ -53,6 +53,7 @@ type config struct {
 	seccomp   seccompSetting
 	rlimits   []rlimitSpec
 	limits    limits
+	cgroups   *cgManager
 	freshNet  bool
 	noNetPool bool
 }
@@ -87,6 +88,7 @@ func New() *Sandbox {
 		hostname: DefaultHostname,
 		logger:   zap.NewNop(),
 		seccomp:  defaultSeccomp(),
+		cgroups:  &cgManager{},
 	}}
 }
 

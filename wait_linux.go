@@ -81,7 +81,9 @@ func (p *Process) wait() {
 		st, err := p.cg.stats()
 		if err == nil {
 			res.CPUTime = st.cpu
-			res.MemoryPeak = st.memoryPeak
+			if st.memoryPeak >= 0 {
+				res.MemoryPeak = st.memoryPeak
+			}
 			ev.oomKilled = st.oomKills > 0
 			ev.cpuLimit = p.cfg.limits.cpuTime > 0 && st.cpu >= p.cfg.limits.cpuTime
 		} else {

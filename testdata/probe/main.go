@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -58,6 +61,49 @@ func main() {
 		d, err := time.ParseDuration(arg)
 		check(err)
 		time.Sleep(d)
+	case "alloc":
+		// alloc MiB: allocate and touch that much memory, hold it briefly.
+		n, err := strconv.Atoi(arg)
+		check(err)
+		b := make([]byte, n<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		time.Sleep(50 * time.Millisecond)
+		fmt.Println("allocated", n, "MiB", b[len(b)-4096])
+	case "spin-threads":
+		// spin-threads N DURATION: N goroutines busy for DURATION each.
+		n, err := strconv.Atoi(arg)
+		check(err)
+		d, err := time.ParseDuration(os.Args[3])
+		check(err)
+		runtime.GOMAXPROCS(n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				end := time.Now().Add(d)
+				for time.Now().Before(end) {
+				}
+			}()
+		}
+		wg.Wait()
+	case "flood":
+		// flood FILE: write forever to FILE ("-" is stdout).
+		w := os.Stdout
+		if arg != "-" {
+			f, err := os.Create(arg)
+			check(err)
+			w = f
+		}
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := w.Write(buf); err != nil {
+				fmt.Fprintln(os.Stderr, "write:", err)
+				os.Exit(3)
+			}
+		}
 	case "uid":
 		fmt.Println(syscall.Getuid(), syscall.Getgid())
 	default:
