@@ -58,7 +58,7 @@ func planIdentity(p *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
 	}
 	seq.Add(ids, unix.SYS_SETRESGID, uintptr(gid), uintptr(gid), uintptr(gid))
 	seq.Add(ids, unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid))
-	hdr := &capHeader{version: capVersion3}
-	data := &[2]capData{}
+	hdr := &capHeader{version: capVersion3, pid: 0} // pid 0: this process
+	data := &[2]capData{{effective: 0, permitted: 0, inheritable: 0}}
 	seq.Add(info, unix.SYS_CAPSET, child.Keep(p, hdr), child.Keep(p, data))
 }

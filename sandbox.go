@@ -38,24 +38,22 @@ type mountSpec struct {
 
 // config is the snapshot a run works from.
 type config struct {
-	root      string
-	ns        Namespace
-	nsSet     bool
-	hostname  string
-	mounts    []mountSpec
-	uid, gid  int
-	runAs     bool
-	wallTime  time.Duration
-	logger    *zap.Logger
-	timeMono  time.Duration
-	timeBoot  time.Duration
-	timeSet   bool
-	seccomp   seccompSetting
-	rlimits   []rlimitSpec
-	limits    limits
-	cgroups   *cgManager
-	freshNet  bool
-	noNetPool bool
+	root     string
+	ns       Namespace
+	nsSet    bool
+	hostname string
+	mounts   []mountSpec
+	uid, gid int
+	runAs    bool
+	wallTime time.Duration
+	logger   *zap.Logger
+	timeMono time.Duration
+	timeBoot time.Duration
+	timeSet  bool
+	seccomp  seccompSetting
+	rlimits  []rlimitSpec
+	limits   limits
+	cgroups  *cgManager
 }
 
 type rlimitSpec struct {

@@ -3,9 +3,7 @@ package sandbox
 import "golang.org/x/sys/unix"
 
 // seccompSetting is the run's filter; compiled once per Sandbox value.
-type seccompSetting struct {
-	set bool
-}
+type seccompSetting struct{}
 
 func defaultSeccomp() seccompSetting { return seccompSetting{} }
 

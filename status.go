@@ -63,13 +63,6 @@ type evidence struct {
 	signal      int // terminating signal, 0 if it exited
 }
 
-// Signals that carry a limit's meaning, see signal(7).
-const (
-	sigKill = 9
-	sigXCPU = 24
-	sigXFSZ = 25
-)
-
 // classify applies the documented precedence.
 func classify(e evidence) Status {
 	switch {

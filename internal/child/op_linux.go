@@ -65,5 +65,4 @@ type scratch struct {
 	cmsg   Msg
 	status uint32
 	rusage syscall.Rusage
-	buf    [8]byte
 }

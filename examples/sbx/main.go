@@ -1,0 +1,121 @@
+// Command sbx runs a command in a sandbox: `sbx [flags] -- CMD ARGS…`.
+//
+// Every flag maps onto one builder method of github.com/sandboxkit/sandbox;
+// with no flags the command runs in sandbox.New(), the library's defaults.
+// sbx exits with the command's exit code, 128+N when a signal N killed it,
+// and these codes for the sandbox's own verdicts:
+//
+//	124  wall time limit exceeded
+//	125  the sandbox could not be set up (the error is printed)
+//	127  the command was not found inside the sandbox
+//	137  killed (sbx itself was interrupted)
+//	151  memory limit exceeded
+//	152  CPU time limit exceeded
+//	153  output limit exceeded
+//
+// With --json the Result is printed on stderr as one JSON object.
+// `sbx doctor` reports what this host supports.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	"github.com/sandboxkit/sandbox"
+)
+
+// Exit codes of sbx's own verdicts.
+const (
+	exitWallTime = 124
+	exitSetup    = 125
+	exitNotFound = 127
+	exitKilled   = 137
+	exitMemory   = 151
+	exitCPUTime  = 152
+	exitOutput   = 153
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) > 0 && args[0] == "doctor" {
+		return doctor(os.Stdout)
+	}
+	opts, argv, err := parseFlags(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sbx:", err)
+		return 2
+	}
+	sb, err := opts.sandbox()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sbx:", err)
+		return 2
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = opts.env
+	cmd.Dir = opts.dir
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := sb.RunContext(ctx, cmd)
+	if res == nil {
+		fmt.Fprintln(os.Stderr, "sbx:", err)
+		if errors.Is(err, sandbox.ErrCommandNotFound) {
+			return exitNotFound
+		}
+		return exitSetup
+	}
+	if opts.json {
+		writeJSON(os.Stderr, res)
+	}
+	return exitCode(res)
+}
+
+// exitCode maps a Result to sbx's exit code.
+func exitCode(res *sandbox.Result) int {
+	switch res.Status {
+	case sandbox.OK, sandbox.NonZeroExit:
+		return res.ExitCode
+	case sandbox.Signaled:
+		return 128 + int(res.Signal)
+	case sandbox.WallTimeLimitExceeded:
+		return exitWallTime
+	case sandbox.MemoryLimitExceeded:
+		return exitMemory
+	case sandbox.CPUTimeLimitExceeded:
+		return exitCPUTime
+	case sandbox.OutputLimitExceeded:
+		return exitOutput
+	}
+	return exitKilled
+}
+
+// jsonResult is the shape --json prints, close to isolate's meta file.
+type jsonResult struct {
+	Status     string  `json:"status"`
+	ExitCode   int     `json:"exit_code"`
+	Signal     int     `json:"signal"`
+	CPUTime    float64 `json:"cpu_time"`  // seconds
+	WallTime   float64 `json:"wall_time"` // seconds
+	MemoryPeak int64   `json:"memory_peak"`
+}
+
+func writeJSON(f *os.File, res *sandbox.Result) {
+	b, _ := json.Marshal(jsonResult{
+		Status:     res.Status.String(),
+		ExitCode:   res.ExitCode,
+		Signal:     int(res.Signal),
+		CPUTime:    res.CPUTime.Seconds(),
+		WallTime:   res.WallTime.Seconds(),
+		MemoryPeak: res.MemoryPeak,
+	})
+	fmt.Fprintln(f, string(b))
+}

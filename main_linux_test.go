@@ -1,0 +1,17 @@
+package sandbox
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	// The programs built for the tests live in temporary directories.
+	for _, dir := range []string{probeDir, staticTrueDir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
+	os.Exit(code)
+}
