@@ -6,6 +6,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(rootlessEnv) != "" {
+		// Re-executed by TestRootless as an unprivileged user.
+		os.Exit(rootlessInner())
+	}
 	code := m.Run()
 	// The programs built for the tests live in temporary directories.
 	for _, dir := range []string{probeDir, staticTrueDir} {
