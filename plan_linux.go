@@ -107,8 +107,41 @@ func (c *config) planInit(rp *runPlan, ns Namespace, seq *child.Seq) error {
 		seq.Add(info("loopback"), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(p, ifr)).Use = 1
 		seq.Add(info("loopback"), unix.SYS_CLOSE, 2).Use = 1
 	}
-	seq.Add(info("non-dumpable"), unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0)
+	if !p.VM {
+		// init shares nothing with the embedding process: make its memory
+		// and /proc/1/exe unreachable even for a command with its uid.
+		seq.Add(info("non-dumpable"), unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0)
+	}
 	return nil
+}
+
+// canShareMemory says whether init may share the embedding process's memory
+// (child.Plan.VM): only where the command can never reach init, because it
+// runs under another uid than init's root and without capabilities, and
+// init need not change the shared mm's state. A time namespace needs a
+// real fork on Linux 6.1.
+func canShareMemory(c *config, ns Namespace) bool {
+	return child.VMSupported && os.Geteuid() == 0 && ns&(User|Time) == 0 && c.uid != 0
+}
+
+// sigactionSize is sizeof(struct sigaction) as rt_sigaction(2) takes it on
+// this architecture's kernel (handler, flags, restorer, mask).
+const sigactionSize = 32
+
+// planSignalReset adds what runtime_AfterForkInChild does for a forked
+// child: every signal back to its default action, then none blocked. A
+// command started with vfork from an init that shares the embedding
+// process's memory inherited the Go runtime's handlers and a full mask.
+func planSignalReset(p *child.Plan, seq *child.Seq) {
+	info := child.Info{Stage: "signals", Index: -1}
+	dfl := p.Bytes(make([]byte, sigactionSize))
+	for sig := 1; sig <= 64; sig++ {
+		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+			continue
+		}
+		seq.Add(info, unix.SYS_RT_SIGACTION, uintptr(sig), dfl, 0, 8).Flags = child.FlagIgnore
+	}
+	seq.Add(info, unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, p.Bytes(make([]byte, 8)), 0, 8)
 }
 
 // planFDs adds the steps that put files[i] on descriptor i and mark every
@@ -166,6 +199,9 @@ func (c *config) planCmd(rp *runPlan, cmd *command, files []*os.File, seq *child
 	seq.Add(child.Info{Stage: "chdir", Index: -1, Path: dir}, unix.SYS_CHDIR, p.Str(dir))
 	seq.Add(info("no_new_privs"), unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 	seq.Add(info("umask"), unix.SYS_UMASK, 0o022)
+	if p.VM {
+		planSignalReset(p, seq)
+	}
 	if len(filter) > 0 {
 		prog := &unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
 		p.Bytes(unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*int(unsafe.Sizeof(filter[0]))))

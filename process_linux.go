@@ -134,6 +134,14 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	rp := &runPlan{plan: plan, userns: ns&User != 0, insideUID: cfg.uid, insideGID: cfg.gid}
 	plan.CloneFlags = cloneFlags(ns)
 	plan.PID1 = ns&PID != 0
+	plan.VM = canShareMemory(cfg, ns)
+	if plan.VM {
+		d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+		if err != nil {
+			return &SetupError{Stage: "prctl", Index: -1, Err: err}
+		}
+		plan.Dumpable = uintptr(d)
+	}
 	p.rp = rp
 
 	rep, exe, syn := [2]int{-1, -1}, [2]int{-1, -1}, [2]int{-1, -1}

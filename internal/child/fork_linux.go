@@ -48,13 +48,48 @@ func Start(p *Plan) (pid, pidfd int, err error) {
 			cgroup:     uint64(p.CgroupFD),
 		}
 	}
-	upid, errno := forkInit(p, cl3)
+	var upid uintptr
+	var errno syscall.Errno
+	if p.VM {
+		p.initStack = make([]byte, vmStackSize)
+		p.cmdStack = make([]byte, vmStackSize)
+		upid, errno = startVM(p)
+	} else {
+		upid, errno = forkInit(p, cl3)
+	}
 	runtime.KeepAlive(p)
 	runtime.KeepAlive(cl3)
 	if errno != 0 {
 		return 0, -1, errno
 	}
 	return int(upid), int(p.pidfd), nil
+}
+
+// vmStackSize is the stack of an init or command started with CLONE_VM.
+// Their code is a short chain of nosplit functions and raw system calls.
+const vmStackSize = 16 << 10
+
+// stackTop is the 16-byte aligned top of a stack buffer.
+//
+//go:nosplit
+//go:nocheckptr
+func stackTop(b []byte) uintptr {
+	return (uintptr(unsafe.Pointer(&b[len(b)-1])) - 64) &^ 15
+}
+
+// startVM starts init sharing this process's memory. Its signals stay
+// blocked (runtime_BeforeFork blocked them on this thread), so no Go signal
+// handler ever runs in it.
+//
+//go:noinline
+//go:norace
+//go:nocheckptr
+func startVM(p *Plan) (uintptr, syscall.Errno) {
+	runtimeBeforeFork()
+	pid, errno := cloneVMInit(p.CloneFlags|syscall.CLONE_VM|clonePidfd|uintptr(syscall.SIGCHLD),
+		stackTop(p.initStack), &p.pidfd, p)
+	runtimeAfterFork()
+	return pid, syscall.Errno(errno)
 }
 
 //go:noinline
@@ -89,7 +124,19 @@ func initMain(p *Plan) {
 	if !runOps(p.Init.Ops, ListInit, s, &s.msg) {
 		sendAndExit(p.ReportW, &s.msg, 1)
 	}
-	cpid, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	var cpid uintptr
+	var e syscall.Errno
+	if p.VM {
+		// vfork on a stack of its own: init waits until the command has
+		// called execve or died, then undoes what its setuid did to the
+		// shared mm.
+		var ue uintptr
+		cpid, ue = cloneVMCmd(syscall.CLONE_VM|syscall.CLONE_VFORK|uintptr(syscall.SIGCHLD), stackTop(p.cmdStack), nil, p)
+		e = syscall.Errno(ue)
+		syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, p.Dumpable, 0)
+	} else {
+		cpid, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	}
 	if e != 0 {
 		s.msg = Msg{Kind: MsgError, List: ListFork, Errno: uint32(e)}
 		sendAndExit(p.ReportW, &s.msg, 1)

@@ -51,8 +51,19 @@ type Plan struct {
 	// false it is a sub-reaper that kills the command's process group
 	// when the command ends.
 	PID1 bool
+	// VM starts init sharing the parent's memory (clone with CLONE_VM on
+	// a stack of its own) and the command with vfork from it, which saves
+	// copying the parent's page tables twice per run. Only when the
+	// command's credentials differ from init's (so it can never read
+	// init's, that is the embedding process's, memory) and init does not
+	// change the shared mm's dumpable flag. Needs VMSupported.
+	VM bool
+	// Dumpable is restored on the shared mm after the command's setuid
+	// cleared it (VM only).
+	Dumpable uintptr
 
-	keep  []any
+	initStack, cmdStack []byte
+	keep                []any
 	pidfd int32
 	s     scratch
 }

@@ -1,0 +1,17 @@
+//go:build linux && !amd64
+
+package child
+
+import "syscall"
+
+// VMSupported says whether this architecture can start init sharing the
+// parent's memory (see Plan.VM).
+const VMSupported = false
+
+func cloneVMInit(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr) {
+	return 0, uintptr(syscall.ENOSYS)
+}
+
+func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr) {
+	return 0, uintptr(syscall.ENOSYS)
+}
