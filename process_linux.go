@@ -42,6 +42,8 @@ type Process struct {
 	started time.Time
 
 	stopped  atomic.Uint32
+	mu       sync.Mutex // guards pidfd against close, and finished
+	finished bool
 	done     chan struct{}
 	waitOnce sync.Once
 	res      *Result
@@ -59,13 +61,15 @@ func (p *Process) Pid() int { return p.pid }
 // unless a limit was hit first. Killing a finished run does nothing.
 func (p *Process) Kill() error { return p.stop(stopKill) }
 
+// stop records why the run is stopped and kills it. Before launch has a
+// pidfd (output can overflow that early) it only records: launch kills.
 func (p *Process) stop(why uint32) error {
-	select {
-	case <-p.done:
-		return nil
-	default:
-	}
 	p.stopped.Or(why)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.finished || p.pidfd < 0 {
+		return nil
+	}
 	err := unix.PidfdSendSignal(p.pidfd, unix.SIGKILL, nil, 0)
 	if p.cg != nil {
 		p.cg.kill()
@@ -215,7 +219,12 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	if err != nil {
 		return &SetupError{Stage: "clone", Index: -1, Err: err}
 	}
+	p.mu.Lock()
 	p.pid, p.pidfd = pid, pidfd
+	p.mu.Unlock()
+	if p.stopped.Load() != 0 {
+		p.stop(0)
+	}
 	// Close at once what only the child needs: init sees EOF on the exec
 	// pipe only when no copy of its write end is left.
 	for _, fd := range []*int{&rep[1], &exe[0], &exe[1], &syn[0]} {
@@ -274,9 +283,12 @@ func (p *Process) childError(m *child.Msg) error {
 // cleanupFailed undoes a launch that failed: kills and reaps init, closes
 // everything.
 func (p *Process) cleanupFailed() {
+	p.mu.Lock()
+	p.finished = true
 	if p.pidfd >= 0 {
 		unix.PidfdSendSignal(p.pidfd, unix.SIGKILL, nil, 0)
 	}
+	p.mu.Unlock()
 	if p.pid > 0 {
 		reap(p.pid)
 	}

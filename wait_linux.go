@@ -94,7 +94,10 @@ func (p *Process) wait() {
 		}
 	}
 	p.finishIO()
+	p.mu.Lock()
+	p.finished = true
 	unix.Close(p.pidfd)
+	p.mu.Unlock()
 	p.report.Close()
 
 	why := p.stopped.Load()

@@ -2,7 +2,7 @@ package child
 
 // VMSupported says whether this architecture can start init sharing the
 // parent's memory (see Plan.VM).
-const VMSupported = true
+const VMSupported = !raceEnabled
 
 // cloneVMInit and cloneVMCmd are implemented in clonevm_amd64.s.
 //
@@ -12,14 +12,18 @@ func cloneVMInit(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr
 //go:noescape
 func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr)
 
-// vmInitMain is the entry of an init started by cloneVM.
+// vmInitMain is the entry of an init started by cloneVMInit.
+//
+//lint:ignore U1000 called from clonevm_amd64.s
 //
 //go:nosplit
 //go:norace
 //go:nocheckptr
 func vmInitMain(p *Plan) { initMain(p) }
 
-// vmCmdMain is the entry of a command started by cloneVM from init.
+// vmCmdMain is the entry of a command started by cloneVMCmd from init.
+//
+//lint:ignore U1000 called from clonevm_amd64.s
 //
 //go:nosplit
 //go:norace

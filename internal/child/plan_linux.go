@@ -64,8 +64,8 @@ type Plan struct {
 
 	initStack, cmdStack []byte
 	keep                []any
-	pidfd int32
-	s     scratch
+	pidfd               int32
+	s                   scratch
 }
 
 // NewPlan returns an empty plan.
