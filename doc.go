@@ -1,5 +1,43 @@
 // Package sandbox runs untrusted programs isolated from the host with the
-// kernel's own tools: namespaces, a pivot_root root filesystem, cgroups and
-// seccomp-BPF. It has no daemon, no external runtime, no cgo and does not
-// re-execute the calling binary.
+// kernel's own tools: the eight Linux namespaces, a pivot_root root
+// filesystem, cgroups (v1 and v2) and seccomp-BPF. It has no daemon, no
+// external runtime and no cgo, and it never re-executes the calling binary:
+// between clone and execve the child runs only raw system calls on memory
+// the parent prepared, so nothing has to be added to the embedding
+// program's main.
+//
+//	res, err := sandbox.New().MemoryLimit(256 << 20).WallTimeLimit(2 * time.Second).
+//		Run(exec.Command("./solution"))
+//
+// # What New() isolates
+//
+//	namespaces   PID, Net, Mount, IPC, UTS, Cgroup; User too when the caller
+//	             is not root (rootless); Time only when asked
+//	network      loopback only, up
+//	filesystem   a fresh read-only tmpfs root entered with pivot_root: binds
+//	             of the host's /usr, /bin, /sbin, /lib* and a few /etc files
+//	             (or Chroot's directory), /proc of the new PID namespace,
+//	             a minimal /dev, a writable 128 MiB /tmp
+//	identity     uid/gid 65534, no supplementary groups, every capability
+//	             dropped (bounding and ambient sets too), no_new_privs
+//	process      a minimal init is PID 1; the command has its own session,
+//	             no controlling terminal, only stdio and ExtraFiles, only
+//	             cmd.Env; everything dies with the embedding process
+//	seccomp      seccomp.Default()
+//
+// # What it does not
+//
+// The kernel is shared: a kernel vulnerability reachable through the
+// allowed system calls, CPU side channels, and any resource left unlimited
+// are outside this package's protection. Set MemoryLimit, PidsLimit and a
+// time limit for untrusted code, and prefer a VM-grade runtime (gVisor, a
+// microVM) when hostile code shares a host with valuable targets.
+//
+// # Errors and results
+//
+// Run returns an error only when the sandbox could not be set up or the
+// command could not be started: *ConfigError for a bad builder argument,
+// *SetupError naming the failed step and path otherwise. What happened to a
+// started command is its Result, whose Status follows a fixed precedence of
+// evidence (see Status).
 package sandbox

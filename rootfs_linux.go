@@ -39,6 +39,7 @@ type rootPlanner struct {
 	seq    *child.Seq
 	index  int // mount index, for error messages
 	tops   map[string]os.FileMode
+	dirs   map[string]bool // directories made (or planned) in the new root
 	userns bool
 }
 
@@ -65,16 +66,29 @@ func host(p string) string { return oldRoot + p }
 func (r *rootPlanner) mkdirParents(dst string) {
 	parts := strings.Split(inner(dst), "/")
 	for i := 1; i < len(parts); i++ {
-		d := strings.Join(parts[:i], "/")
-		r.add("mkdir", "/"+d, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(newRoot+"/"+d), 0o755).Flags = child.FlagIgnore
+		r.mkdir("/" + strings.Join(parts[:i], "/"))
 	}
+}
+
+// mkdir creates a directory of the new root once; an error (it exists in a
+// bound tree, or cannot be made there) surfaces as the failure of what is
+// mounted on it.
+func (r *rootPlanner) mkdir(dst string) {
+	if r.dirs[dst] {
+		return
+	}
+	if r.dirs == nil {
+		r.dirs = map[string]bool{}
+	}
+	r.dirs[dst] = true
+	r.add("mkdir", dst, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
 }
 
 // mountPoint creates dst as a directory or an empty file.
 func (r *rootPlanner) mountPoint(dst string, dir bool) {
 	r.mkdirParents(dst)
 	if dir {
-		r.add("mkdir", dst, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
+		r.mkdir(dst)
 	} else {
 		r.add("mknod", dst, unix.SYS_MKNODAT, atFDCWD, r.p.Str(rel(dst)), unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
 	}
@@ -237,7 +251,7 @@ func (r *rootPlanner) planSystem(c *config) error {
 			return err
 		}
 	}
-	r.add("mkdir", "/etc", unix.SYS_MKDIRAT, atFDCWD, r.p.Str(rel("/etc")), 0o755)
+	r.mkdir("/etc")
 	r.tops["etc"] = fs.ModeDir
 	for _, pat := range etcFiles {
 		matches, _ := filepath.Glob("/etc/" + pat)
