@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sandboxkit/sandbox"
+)
+
+// Config is one judging job.
+type Config struct {
+	Lang        string        // "c", "cpp", "python" or "go"
+	Source      string        // the submission's source file on the host
+	TestsDir    string        // holds NAME.in and NAME.out pairs
+	TimeLimit   time.Duration // CPU time per test; the wall limit is 3×+1s
+	MemoryLimit int64         // bytes per test
+	RunAll      bool          // keep running tests after the first failure
+	// GoCache is a host directory used as GOCACHE by every Go compile of
+	// this judge, so the standard library is compiled once. The compiler
+	// may write to it: share it only between submissions you accept
+	// cross-talk between. Empty means a fresh cache per compile.
+	GoCache string
+}
+
+// Compile-step limits: compilers are untrusted input parsers, but need room.
+const (
+	compileTime   = 60 * time.Second
+	compileMemory = 1 << 30
+	compilePids   = 256
+	compileOutput = 1 << 20
+	compileTmp    = 512 << 20
+	runPids       = 64 // Go needs threads
+	keepLog       = 4 << 10
+)
+
+// Judge compiles cfg.Source in a sandbox and runs it on every test of
+// cfg.TestsDir in a fresh sandbox each. The error is non-nil only when the
+// judge itself could not work (bad config, a sandbox that could not start);
+// everything the submission did is in the Report.
+func Judge(ctx context.Context, cfg Config) (*Report, error) {
+	lang, err := lookupLanguage(cfg.Lang)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.TimeLimit <= 0 || cfg.MemoryLimit <= 0 {
+		return nil, errors.New("time and memory limits must be positive")
+	}
+	tests, err := findTests(cfg.TestsDir)
+	if err != nil {
+		return nil, err
+	}
+	work, err := newWorkDir(cfg.Source, lang)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work.root)
+
+	rep := &Report{Lang: lang.name, Source: cfg.Source, Verdict: AC, Tests: []TestResult{}}
+	comp, err := compile(ctx, cfg, lang, work)
+	if err != nil {
+		return nil, err
+	}
+	rep.Compile = comp
+	if comp.Verdict != AC {
+		rep.Verdict = CE
+		return rep, nil
+	}
+	for _, tc := range tests {
+		tr, err := runTest(ctx, cfg, lang, work, tc)
+		if err != nil {
+			return nil, fmt.Errorf("test %s: %w", tc.name, err)
+		}
+		rep.Tests = append(rep.Tests, tr)
+		if tr.Verdict != AC && rep.Verdict == AC {
+			rep.Verdict = tr.Verdict
+			if !cfg.RunAll {
+				break
+			}
+		}
+	}
+	return rep, nil
+}
+
+// workDir is a job's host directories: src holds a copy of the source,
+// out the compiler's output, both owned so the sandbox's user can use them.
+type workDir struct{ root, src, out string }
+
+func newWorkDir(source string, lang language) (workDir, error) {
+	code, err := os.ReadFile(source)
+	if err != nil {
+		return workDir{}, err
+	}
+	root, err := os.MkdirTemp("", "judge-")
+	if err != nil {
+		return workDir{}, err
+	}
+	w := workDir{root: root, src: filepath.Join(root, "src"), out: filepath.Join(root, "out")}
+	err = errors.Join(
+		os.Chmod(root, 0o755),
+		os.Mkdir(w.src, 0o755),
+		os.Mkdir(w.out, 0o755),
+		os.WriteFile(filepath.Join(w.src, lang.srcName), code, 0o644),
+		// The compiler runs as DefaultUID and writes only here.
+		os.Chown(w.out, sandbox.DefaultUID, sandbox.DefaultGID),
+	)
+	if err != nil {
+		os.RemoveAll(root)
+		return workDir{}, err
+	}
+	return w, nil
+}
+
+// compile runs the language's compile step with generous but finite limits.
+func compile(ctx context.Context, cfg Config, lang language, w workDir) (*StepResult, error) {
+	sb := sandbox.New().
+		Bind(w.src, srcDir).
+		BindWritable(w.out, outDir).
+		CPUTimeLimit(compileTime).
+		WallTimeLimit(2 * compileTime).
+		MemoryLimit(compileMemory).
+		PidsLimit(compilePids).
+		OutputLimit(compileOutput)
+	env := append([]string{defaultPath}, lang.compEnv...)
+	if lang.bigTmp {
+		sb.Tmpfs("/tmp", compileTmp)
+		cache := "/tmp/gocache"
+		if cfg.GoCache != "" {
+			sb.BindWritable(cfg.GoCache, cacheDir)
+			cache = cacheDir
+		}
+		env = append(env, "GOCACHE="+cache)
+	}
+	var log bytes.Buffer
+	cmd := exec.Command(lang.compile[0], lang.compile[1:]...)
+	cmd.Env, cmd.Dir = env, srcDir
+	cmd.Stdout, cmd.Stderr = &log, &log
+	res, err := sb.RunContext(ctx, cmd)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	step := &StepResult{Verdict: AC, Log: truncate(log.String(), keepLog)}
+	step.fill(res)
+	if res.Status != sandbox.OK {
+		step.Verdict = CE
+		step.Detail = res.Status.String()
+		if res.Status == sandbox.NonZeroExit {
+			step.Detail = fmt.Sprintf("exit %d", res.ExitCode)
+		}
+	}
+	return step, nil
+}
+
+type testCase struct{ name, in, out string }
+
+// findTests returns the NAME.in/NAME.out pairs of dir in name order.
+func findTests(dir string) ([]testCase, error) {
+	ins, err := filepath.Glob(filepath.Join(dir, "*.in"))
+	if err != nil {
+		return nil, err
+	}
+	if len(ins) == 0 {
+		return nil, fmt.Errorf("no *.in files in %s", dir)
+	}
+	sort.Strings(ins)
+	var tests []testCase
+	for _, in := range ins {
+		base := strings.TrimSuffix(in, ".in")
+		if _, err := os.Stat(base + ".out"); err != nil {
+			return nil, fmt.Errorf("test %s has no expected output: %w", in, err)
+		}
+		tests = append(tests, testCase{name: filepath.Base(base), in: in, out: base + ".out"})
+	}
+	return tests, nil
+}
+
+// runTest runs the compiled submission on one test in a fresh sandbox.
+func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testCase) (TestResult, error) {
+	want, err := os.ReadFile(tc.out)
+	if err != nil {
+		return TestResult{}, err
+	}
+	in, err := os.Open(tc.in)
+	if err != nil {
+		return TestResult{}, err
+	}
+	defer in.Close()
+	sb := sandbox.New().
+		Bind(w.src, srcDir).
+		Bind(w.out, outDir).
+		CPUTimeLimit(cfg.TimeLimit).
+		WallTimeLimit(3*cfg.TimeLimit + time.Second).
+		MemoryLimit(cfg.MemoryLimit).
+		PidsLimit(runPids).
+		OutputLimit(outputLimit(len(want)))
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(lang.run[0], lang.run[1:]...)
+	cmd.Env = append([]string{defaultPath}, lang.runEnv...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &stdout, &stderr
+	res, err := sb.RunContext(ctx, cmd)
+	if err != nil {
+		return TestResult{}, err
+	}
+	tr := TestResult{Name: tc.name}
+	tr.fill(res)
+	tr.Verdict, tr.Detail = verdict(res, stdout.Bytes(), want)
+	if tr.Verdict == RE {
+		tr.Stderr = truncate(stderr.String(), keepLog)
+	}
+	return tr, nil
+}
+
+// outputLimit allows four times the expected output, and at least 1 MiB.
+func outputLimit(want int) int64 { return max(4*int64(want), 1<<20) }
+
+// verdict maps the sandbox's Status to a judge verdict; only a clean exit
+// gets its output compared.
+func verdict(res *sandbox.Result, got, want []byte) (Verdict, string) {
+	switch res.Status {
+	case sandbox.OK:
+		if sameTokens(got, want) {
+			return AC, ""
+		}
+		return WA, ""
+	case sandbox.MemoryLimitExceeded:
+		return MLE, ""
+	case sandbox.CPUTimeLimitExceeded:
+		return TLE, "cpu"
+	case sandbox.WallTimeLimitExceeded:
+		return TLE, "wall"
+	case sandbox.OutputLimitExceeded:
+		return OLE, ""
+	case sandbox.Signaled:
+		return RE, signalName(res.Signal)
+	case sandbox.NonZeroExit:
+		return RE, fmt.Sprintf("exit %d", res.ExitCode)
+	}
+	return IE, res.Status.String()
+}
+
+// sameTokens compares two outputs token by token, so spacing and line
+// ends do not matter.
+func sameTokens(got, want []byte) bool {
+	g, w := bytes.Fields(got), bytes.Fields(want)
+	if len(g) != len(w) {
+		return false
+	}
+	for i := range g {
+		if !bytes.Equal(g[i], w[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "\n…(truncated)"
+}

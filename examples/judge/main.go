@@ -1,0 +1,106 @@
+// Command judge is an online-judge runner built on
+// github.com/sandboxkit/sandbox:
+//
+//	judge -lang c|cpp|python|go -src FILE -tests DIR [-time 1s] [-mem 256MiB] [-json FILE] [-all]
+//
+// It compiles the submission inside a sandbox (compilers parse untrusted
+// input), runs it on every DIR/NAME.in in a fresh sandbox with the limits,
+// compares the output with DIR/NAME.out token by token, and prints a verdict
+// table (AC, WA, TLE, MLE, OLE, RE, CE) with each test's CPU time and peak
+// memory. It exits 0 when the verdict is AC, 1 for any other verdict and 2
+// when the judge itself failed. It must run as root (or with delegated
+// cgroups) because the limits are cgroup limits.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("judge", flag.ContinueOnError)
+	lang := fs.String("lang", "", "language: c, cpp, python or go (default: from the source's extension)")
+	src := fs.String("src", "", "the submission's source file")
+	tests := fs.String("tests", "", "directory of NAME.in / NAME.out pairs")
+	limit := fs.Duration("time", time.Second, "CPU time limit per test")
+	mem := fs.String("mem", "256MiB", "memory limit per test")
+	jsonOut := fs.String("json", "", "also write the report as JSON to this file (- for stdout)")
+	all := fs.Bool("all", false, "run every test, not only up to the first failure")
+	gocache := fs.String("gocache", "", "host directory shared as GOCACHE by Go compiles (trusted)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	memBytes, err := parseSize(*mem)
+	if err != nil || *src == "" || *tests == "" || fs.NArg() > 0 {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "judge: -mem:", err)
+		}
+		fs.Usage()
+		return 2
+	}
+	if *lang == "" {
+		*lang = languageOf(*src)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := Judge(ctx, Config{
+		Lang: *lang, Source: *src, TestsDir: *tests,
+		TimeLimit: *limit, MemoryLimit: memBytes, RunAll: *all, GoCache: *gocache,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "judge:", err)
+		return 2
+	}
+	if err := rep.WriteTable(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "judge:", err)
+		return 2
+	}
+	if *jsonOut != "" {
+		if err := writeJSONFile(*jsonOut, rep); err != nil {
+			fmt.Fprintln(os.Stderr, "judge:", err)
+			return 2
+		}
+	}
+	if rep.Verdict != AC {
+		return 1
+	}
+	return 0
+}
+
+func writeJSONFile(name string, rep *Report) error {
+	if name == "-" {
+		return rep.WriteJSON(os.Stdout)
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	return errors.Join(rep.WriteJSON(f), f.Close())
+}
+
+// parseSize reads a byte count such as "256MiB", "64M", "1G" or "1048576".
+// K, M and G are binary multiples, with or without "iB" or "B".
+func parseSize(s string) (int64, error) {
+	num := strings.TrimRight(s, "KMGTiBkmgtb")
+	unit := strings.ToUpper(s[len(num):])
+	unit = strings.TrimSuffix(strings.TrimSuffix(unit, "IB"), "B")
+	shifts := map[string]uint{"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
+	shift, ok := shifts[unit]
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if !ok || err != nil || n <= 0 || n > 1<<62>>shift {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n << shift, nil
+}
