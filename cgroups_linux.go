@@ -109,3 +109,8 @@ func (p *Process) pollCPU() {
 func cpuPollInterval(limit time.Duration) time.Duration {
 	return min(max(limit/100, 2*time.Millisecond), 50*time.Millisecond)
 }
+
+// CgroupMode names the cgroup hierarchy of this host: "unified" (v2),
+// "hybrid" (v1 controllers with a v2 mount), "legacy" (v1) or
+// "unavailable".
+func CgroupMode() string { return cgroup.DetectMode().String() }
