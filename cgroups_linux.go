@@ -8,13 +8,6 @@ import (
 	"github.com/sandboxkit/sandbox/internal/cgroup"
 )
 
-// ErrCgroupUnavailable is wrapped by the error of a run that asked for a
-// cgroup limit where the caller may not create or limit cgroups (rootless
-// without a delegated subtree, or a v2 parent that holds processes). The
-// message says what to delegate. A run that asks for no limit needs no
-// cgroup.
-var ErrCgroupUnavailable = cgroup.ErrCgroupUnavailable
-
 // cgManager is the cgroup manager of one Sandbox, made on first use. The
 // first use also sweeps groups left by a crashed process.
 type cgManager struct {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sandboxkit/sandbox/internal/cgroup"
 )
 
 // ConfigError reports a bad argument given to a builder method. Run and
@@ -50,6 +52,13 @@ func (e *SetupError) Unwrap() error { return e.Err }
 // ErrNotSupported is returned on platforms or kernels that lack what a
 // sandbox needs.
 var ErrNotSupported = errors.New("sandbox: not supported on this system")
+
+// ErrCgroupUnavailable is wrapped by the error of a run that asked for a
+// cgroup limit where the caller may not create or limit cgroups (rootless
+// without a delegated subtree, or a v2 parent that holds processes). The
+// message says what to delegate. A run that asks for no limit needs no
+// cgroup.
+var ErrCgroupUnavailable = cgroup.ErrCgroupUnavailable
 
 // ErrCommandNotFound is wrapped by the error Start returns when the
 // command does not exist inside the sandbox.
