@@ -163,16 +163,20 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 			p.cleanupFailed()
 		}
 	}()
-	for _, pp := range []*[2]int{&rep, &exe, &syn} {
+	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return &SetupError{Stage: "pipe", Index: -1, Err: err}
+	}
+	// Only the read end is non-blocking (for the runtime's poller); init
+	// writes to a blocking one.
+	p.report = os.NewFile(uintptr(rep[0]), "sandbox-report")
+	if err := unix.SetNonblock(rep[1], false); err != nil {
+		return &SetupError{Stage: "pipe", Index: -1, Err: err}
+	}
+	for _, pp := range []*[2]int{&exe, &syn} {
 		if err := unix.Pipe2(pp[:], unix.O_CLOEXEC); err != nil {
 			return &SetupError{Stage: "pipe", Index: -1, Err: err}
 		}
 	}
-	if err := unix.SetNonblock(rep[0], true); err != nil {
-		unix.Close(rep[0])
-		return &SetupError{Stage: "pipe", Index: -1, Err: err}
-	}
-	p.report = os.NewFile(uintptr(rep[0]), "sandbox-report")
 	plan.ReportW, plan.ExecR, plan.ExecW = rep[1], exe[0], exe[1]
 
 	if cfg.limits.output > 0 {

@@ -141,6 +141,9 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 					defer s.wg.Done()
 					_, err := io.Copy(lw, pr)
 					s.setErr(err)
+					// A writer that failed: the command gets EPIPE or
+					// SIGPIPE instead of blocking on a full pipe.
+					pr.Close()
 				}()
 			})
 		}

@@ -104,6 +104,14 @@ func main() {
 				os.Exit(3)
 			}
 		}
+	case "fds":
+		// fds: open files until the kernel refuses, print its errno.
+		for {
+			if _, err := syscall.Open("/dev/null", syscall.O_RDONLY, 0); err != nil {
+				fmt.Println("errno", int(err.(syscall.Errno)))
+				os.Exit(7)
+			}
+		}
 	case "uid":
 		fmt.Println(syscall.Getuid(), syscall.Getgid())
 	default:
