@@ -15,7 +15,6 @@ func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr)
 // vmInitMain is the entry of an init started by cloneVMInit.
 //
 //lint:ignore U1000 called from clonevm_amd64.s
-//
 //go:nosplit
 //go:norace
 //go:nocheckptr
@@ -24,7 +23,6 @@ func vmInitMain(p *Plan) { initMain(p) }
 // vmCmdMain is the entry of a command started by cloneVMCmd from init.
 //
 //lint:ignore U1000 called from clonevm_amd64.s
-//
 //go:nosplit
 //go:norace
 //go:nocheckptr
