@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sandboxkit/sandbox"
@@ -35,7 +36,7 @@ const (
 	compileTime   = 60 * time.Second
 	compileMemory = 1 << 30
 	compilePids   = 256
-	compileOutput = 1 << 20
+	compileOutput = 64 << 20 // per file written (RLIMIT_FSIZE), and the log
 	compileTmp    = 512 << 20
 	runPids       = 64 // Go needs threads
 	keepLog       = 4 << 10
@@ -138,15 +139,15 @@ func compile(ctx context.Context, cfg Config, lang language, w workDir) (*StepRe
 		}
 		env = append(env, "GOCACHE="+cache)
 	}
-	var log bytes.Buffer
+	log := &headWriter{max: keepLog}
 	cmd := exec.Command(lang.compile[0], lang.compile[1:]...)
 	cmd.Env, cmd.Dir = env, srcDir
-	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.Stdout, cmd.Stderr = log, log
 	res, err := sb.RunContext(ctx, cmd)
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	step := &StepResult{Verdict: AC, Log: truncate(log.String(), keepLog)}
+	step := &StepResult{Verdict: AC, Log: log.String()}
 	step.fill(res)
 	if res.Status != sandbox.OK {
 		step.Verdict = CE
@@ -200,10 +201,11 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 		MemoryLimit(cfg.MemoryLimit).
 		PidsLimit(runPids).
 		OutputLimit(outputLimit(len(want)))
-	var stdout, stderr bytes.Buffer
+	var stdout bytes.Buffer
+	stderr := &headWriter{max: keepLog}
 	cmd := exec.Command(lang.run[0], lang.run[1:]...)
 	cmd.Env = append([]string{defaultPath}, lang.runEnv...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &stdout, &stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &stdout, stderr
 	res, err := sb.RunContext(ctx, cmd)
 	if err != nil {
 		return TestResult{}, err
@@ -212,7 +214,7 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 	tr.fill(res)
 	tr.Verdict, tr.Detail = verdict(res, stdout.Bytes(), want)
 	if tr.Verdict == RE {
-		tr.Stderr = truncate(stderr.String(), keepLog)
+		tr.Stderr = stderr.String()
 	}
 	return tr, nil
 }
@@ -260,9 +262,31 @@ func sameTokens(got, want []byte) bool {
 	return true
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// headWriter keeps the first max bytes written to it and drops the rest.
+type headWriter struct {
+	mu        sync.Mutex // stdout and stderr may be copied concurrently
+	buf       bytes.Buffer
+	max       int
+	truncated bool
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	room := h.max - h.buf.Len()
+	if len(p) > room {
+		h.truncated = true
+		h.buf.Write(p[:max(room, 0)])
+		return len(p), nil
 	}
-	return s[:n] + "\n…(truncated)"
+	return h.buf.Write(p)
+}
+
+func (h *headWriter) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.truncated {
+		return h.buf.String() + "\n…(truncated)"
+	}
+	return h.buf.String()
 }

@@ -57,9 +57,11 @@ var languages = map[string]language{
 	"go": {
 		name:    "go",
 		srcName: "sol.go",
+		// A single file outside any module builds in module mode with only
+		// the standard library; nothing is downloaded (GOPROXY=off).
 		compile: []string{"go", "build", "-trimpath", "-o", outDir + "/sol", srcDir + "/sol.go"},
 		compEnv: []string{
-			"HOME=/tmp", "GOPATH=/tmp/gopath", "GOFLAGS=-mod=off", "CGO_ENABLED=0",
+			"HOME=/tmp", "GOPATH=/tmp/gopath", "GOFLAGS=", "CGO_ENABLED=0",
 			"GOTOOLCHAIN=local", "GOENV=off", "GOTELEMETRY=off", "GOPROXY=off",
 		},
 		run:    []string{outDir + "/sol"},

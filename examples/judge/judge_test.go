@@ -1,0 +1,206 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sandboxkit/sandbox"
+)
+
+// requireRoot skips a privileged test when not root, except under CI=true
+// where a skip would hide a failure.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("privileged test run without root under CI=true")
+	}
+	t.Skip("needs root: run `sudo go test ./examples/judge/`")
+}
+
+// Things the attack submissions try to reach (see testdata/README.md).
+const (
+	secretFile = "/tmp/sandboxkit-judge-secret"
+	hostPort   = "127.0.0.1:47391"
+)
+
+// reDetail is the RE detail each language's re.* must give.
+var reDetail = map[string]string{"c": "SIGSEGV", "cpp": "SIGABRT", "python": "exit 1", "go": "exit 2"}
+
+// TestJudgeCorpus judges every submission of testdata/sub and checks the
+// verdict its name promises: NAME is VERDICT[-VERDICT…][_LABEL].EXT.
+func TestJudgeCorpus(t *testing.T) {
+	requireRoot(t)
+	baitHost(t)
+	gocache := sandboxDir(t, "judge-gocache-")
+	leftovers := checkLeftovers(t)
+	subs, err := filepath.Glob("testdata/sub/*")
+	if err != nil || len(subs) == 0 {
+		t.Fatalf("no submissions: %v", err)
+	}
+	start := time.Now()
+	for _, src := range subs {
+		name := filepath.Base(src)
+		lang := languageOf(name)
+		want := expectedVerdicts(name)
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			rep, err := Judge(ctx, Config{
+				Lang: lang, Source: src, TestsDir: "testdata/sum",
+				TimeLimit: time.Second, MemoryLimit: 64 << 20, GoCache: gocache,
+			})
+			if err != nil {
+				t.Fatalf("Judge: %v", err)
+			}
+			var table bytes.Buffer
+			rep.WriteTable(&table)
+			if !contains(want, rep.Verdict) {
+				t.Fatalf("verdict %s, want one of %v\n%s", rep.Verdict, want, table.String())
+			}
+			if strings.HasPrefix(name, "re.") {
+				last := rep.Tests[len(rep.Tests)-1]
+				if last.Detail != reDetail[lang] {
+					t.Errorf("RE detail %q, want %q\n%s", last.Detail, reDetail[lang], table.String())
+				}
+			}
+			t.Logf("\n%s", table.String())
+		})
+		leftovers.check(t, name)
+	}
+	t.Logf("judged %d submissions in %v", len(subs), time.Since(start).Round(time.Millisecond))
+}
+
+// expectedVerdicts reads the verdicts a submission's name promises.
+func expectedVerdicts(name string) []Verdict {
+	base, _, _ := strings.Cut(name, ".")
+	base, _, _ = strings.Cut(base, "_")
+	var vs []Verdict
+	for _, v := range strings.Split(base, "-") {
+		vs = append(vs, Verdict(strings.ToUpper(v)))
+	}
+	return vs
+}
+
+func contains(vs []Verdict, v Verdict) bool {
+	for _, w := range vs {
+		if w == v {
+			return true
+		}
+	}
+	return false
+}
+
+// baitHost puts a world-readable file in the host's /tmp and a listener on
+// the host's loopback: the attack submissions print a wrong answer if they
+// reach either.
+func baitHost(t *testing.T) {
+	t.Helper()
+	if err := os.WriteFile(secretFile, []byte("host secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(secretFile, 0o644)
+	t.Cleanup(func() { os.Remove(secretFile) })
+	ln, err := net.Listen("tcp", hostPort)
+	if err != nil {
+		t.Logf("no bait listener on %s (%v): the network test only tries 1.1.1.1", hostPort, err)
+		return
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+}
+
+// sandboxDir makes a host directory the sandbox's user may write.
+func sandboxDir(t *testing.T, pattern string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chown(dir, sandbox.DefaultUID, sandbox.DefaultGID); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type leftovers struct{ cgroups int }
+
+// checkLeftovers notes the per-run cgroups that exist now; check then
+// fails if a judged submission left a cgroup or a process behind.
+func checkLeftovers(t *testing.T) *leftovers {
+	return &leftovers{cgroups: len(cgroupDirs())}
+}
+
+func (l *leftovers) check(t *testing.T, name string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		procs, groups := judgeProcesses(), cgroupDirs()
+		if len(procs) == 0 && len(groups) <= l.cgroups {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s left behind: processes %v, cgroups %v", name, procs, groups)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// judgeProcesses lists processes of the sandbox's user that run something
+// from the judge's directories.
+func judgeProcesses() []string {
+	var found []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		info, err := os.Stat("/proc/" + e.Name())
+		if err != nil || !ownedBy(info, sandbox.DefaultUID) {
+			continue
+		}
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if bytes.Contains(cmdline, []byte(boxDir)) || len(cmdline) == 0 {
+			found = append(found, e.Name()+":"+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return found
+}
+
+// cgroupDirs lists the library's per-run groups on every hierarchy.
+func cgroupDirs() []string {
+	var dirs []string
+	for _, pat := range []string{"/sys/fs/cgroup/sandbox-*", "/sys/fs/cgroup/*/sandbox-*",
+		"/sys/fs/cgroup/*/*/sandbox-*", "/sys/fs/cgroup/*/*/*/sandbox-*", "/sys/fs/cgroup/*/*/*/*/sandbox-*"} {
+		m, _ := filepath.Glob(pat)
+		dirs = append(dirs, m...)
+	}
+	return dirs
+}
+
+func ownedBy(info os.FileInfo, uid int) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == uid
+}

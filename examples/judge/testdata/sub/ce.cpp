@@ -1,0 +1,5 @@
+#include <iostream>
+int main() {
+	std::string s = 42;
+	std::cout << s << "\n";
+}

@@ -1,0 +1,5 @@
+#include <stdexcept>
+// An uncaught exception: std::terminate, then SIGABRT.
+int main() {
+	throw std::runtime_error("boom");
+}

