@@ -13,9 +13,11 @@ import (
 )
 
 // Sandbox is a reusable sandbox configuration, built by chaining methods on
-// New(). Setters only record and validate their argument; bad values are
-// kept as *ConfigError and returned, joined, by Run and Start. One Sandbox
-// may serve many concurrent runs: each run takes a snapshot of it.
+// New(). Setters change the Sandbox they are called on and return it; they
+// only record and validate their argument: bad values are kept as
+// *ConfigError and returned, joined, by Run and Start. Configure first, then
+// run: one Sandbox may serve many concurrent runs, each taking a snapshot of
+// it. Clone derives a variant without changing the original.
 type Sandbox struct {
 	cfg  config
 	errs []error
@@ -88,6 +90,15 @@ func New() *Sandbox {
 		seccomp:  defaultSeccomp(),
 		cgroups:  &cgManager{},
 	}}
+}
+
+// Clone returns an independent copy of s, to derive variants from a base
+// configuration: base.Clone().MemoryLimit(n) leaves base as it was.
+func (s *Sandbox) Clone() *Sandbox {
+	c := &Sandbox{cfg: s.cfg, errs: append([]error(nil), s.errs...)}
+	c.cfg.mounts = append([]mountSpec(nil), s.cfg.mounts...)
+	c.cfg.rlimits = append([]rlimitSpec(nil), s.cfg.rlimits...)
+	return c
 }
 
 func (s *Sandbox) fail(method string, value any, format string, args ...any) *Sandbox {
