@@ -1,0 +1,41 @@
+// Command vmtest runs the project's privileged tests inside a throwaway
+// QEMU virtual machine that boots with a pure cgroup v2 hierarchy, so the
+// cgroup v2 code paths are exercised on hosts (like ours and CI's) that run
+// cgroups in v1 hybrid mode, without ever touching the host's hierarchies.
+//
+// Run it by hand, as root, from the module root:
+//
+//	go run ./internal/vmtest                          # the root package's tests
+//	go run ./internal/vmtest -pkg . -pkg ./internal/cgroup -- -test.run 'Cgroup|Limit' -test.v
+//	go run ./internal/vmtest -pkg ./internal/vmtest/testdata/probe -- -test.v
+//
+// Everything after "--" is passed to every test binary. The exit status is 0
+// only if every test binary passed in the guest.
+//
+// What it needs: Linux amd64, root, Go, and Debian's apt. It installs the
+// packages qemu-system-x86 and busybox-static when they are missing (flag
+// -install, on by default when CI=true; otherwise it says what to install),
+// and fetches the kernel with "apt-get download linux-image-amd64" (its
+// linux-image-6.x-amd64 dependency) into a cache directory (-cache, default
+// $XDG_CACHE_HOME/sandbox-vmtest or ~/.cache/sandbox-vmtest) without
+// installing it. The bzImage is decompressed to an uncompressed vmlinux
+// (Debian uses xz; the host's xz binary does it), which QEMU boots through
+// the PVH entry point; if extraction fails the bzImage is booted instead.
+//
+// How the guest is shaped: test binaries are built with CGO_ENABLED=0
+// "go test -c" and packed, with a static busybox, the 9p/virtio/overlay
+// kernel modules and a shell /init, into an uncompressed initramfs. The
+// guest mounts the host's / read-only over virtio-9p with a tmpfs overlay
+// on top and switches into it, so host tools (/usr/bin/true, gcc, python3,
+// the Go toolchain) are available. /init mounts cgroup2 on /sys/fs/cgroup
+// (nsdelegate,memory_recursiveprot), enables cpu io memory pids at the root
+// and in /system.slice, moves itself into /init.scope and runs each test
+// binary, in its package directory, from /system.slice/test.service — the
+// shape of a systemd service — with SANDBOX_VMTEST=cgroup2 and CI set.
+// Test output goes to the console (serial 0, copied to stdout); exit statuses
+// come back over a second serial port. KVM is used only when /dev/kvm opens
+// and the CPU has vmx/svm; otherwise QEMU's TCG emulation is used (about
+// 2 s to boot, a small suite takes well under a minute), so keep time-based
+// assertions generous under SANDBOX_VMTEST. -timeout (default 20m) kills
+// QEMU if the guest hangs.
+package main
