@@ -1,0 +1,214 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// requireRoot skips a privileged test when not root, except under CI=true
+// where a skip would hide a failure.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("privileged test run without root under CI=true")
+	}
+	t.Skip("needs root: run `sudo go test ./examples/plugin/`")
+}
+
+// newTestHost builds testdata/echoplugin and returns a Host for it and the
+// log it writes.
+func newTestHost(t *testing.T) (*Host, *observer.ObservedLogs) {
+	t.Helper()
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755) // the plugin runs as the sandbox's user
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "echoplugin"), "./testdata/echoplugin")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	h, err := NewHost(Config{Dir: dir, Exe: "echoplugin", Logger: zap.New(core),
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		h.Close()
+		checkGone(t)
+	})
+	return h, logs
+}
+
+// call makes one request with its own deadline.
+func call(h *Host, d time.Duration, op, arg string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return h.Call(ctx, op, arg)
+}
+
+// mustUpper checks that the plugin answers.
+func mustUpper(t *testing.T, h *Host, arg, want string) {
+	t.Helper()
+	got, err := call(h, 10*time.Second, "upper", arg)
+	if err != nil || got != want {
+		t.Fatalf("upper %q = %q, %v; want %q", arg, got, err, want)
+	}
+}
+
+// lastRestart returns the fields of the newest restart log entry.
+func lastRestart(t *testing.T, logs *observer.ObservedLogs) map[string]any {
+	t.Helper()
+	entries := logs.FilterMessage("plugin died, restarting").All()
+	if len(entries) == 0 {
+		t.Fatal("no restart logged")
+	}
+	return entries[len(entries)-1].ContextMap()
+}
+
+func TestPluginRecovers(t *testing.T) {
+	requireRoot(t)
+	h, logs := newTestHost(t)
+	mustUpper(t, h, "abc", "ABC")
+
+	// It crashes mid-request: the call fails, the next one is answered.
+	if _, err := call(h, 10*time.Second, "crash", ""); !errors.Is(err, ErrPluginExited) {
+		t.Fatalf("crash: %v, want ErrPluginExited", err)
+	}
+	if f := lastRestart(t, logs); f["reason"] != "crash" || f["status"] != "NonZeroExit" || f["exit_code"] != int64(2) {
+		t.Errorf("crash logged as %v", f)
+	}
+	mustUpper(t, h, "after crash", "AFTER CRASH")
+
+	// It hangs past a short deadline: killed, restarted.
+	start := time.Now()
+	if _, err := call(h, 200*time.Millisecond, "hang", ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hang: %v, want DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("hang returned after %v", d)
+	}
+	mustUpper(t, h, "after hang", "AFTER HANG")
+	if f := lastRestart(t, logs); f["reason"] != "deadline" || f["status"] != "Killed" {
+		t.Errorf("hang logged as %v", f)
+	}
+
+	// It is killed from outside mid-request.
+	errc := make(chan error, 1)
+	go func() {
+		_, err := call(h, 30*time.Second, "sleep", "20000")
+		errc <- err
+	}()
+	pid := waitPid(t, h)
+	time.Sleep(100 * time.Millisecond) // let the request reach it
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrPluginExited) {
+			t.Fatalf("killed mid-request: %v, want ErrPluginExited", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call outlived its plugin by 5 s")
+	}
+	mustUpper(t, h, "after kill", "AFTER KILL")
+}
+
+// TestPluginMemoryLimit needs the cgroup memory limit.
+func TestPluginMemoryLimit(t *testing.T) {
+	requireRoot(t)
+	h, logs := newTestHost(t)
+	if _, err := call(h, 10*time.Second, "alloc", "256"); !errors.Is(err, ErrPluginExited) {
+		t.Fatalf("alloc 256 MiB under 64 MiB: %v, want ErrPluginExited", err)
+	}
+	if f := lastRestart(t, logs); f["reason"] != "limit" || f["status"] != "MemoryLimitExceeded" {
+		t.Errorf("logged as %v", f)
+	}
+	mustUpper(t, h, "after oom", "AFTER OOM")
+	if _, err := call(h, 10*time.Second, "alloc", "16"); err != nil {
+		t.Errorf("alloc 16 MiB: %v", err)
+	}
+}
+
+// TestPluginBackoff: consecutive deaths double the wait, an answer resets it.
+func TestPluginBackoff(t *testing.T) {
+	requireRoot(t)
+	h, logs := newTestHost(t)
+	for range 4 {
+		call(h, 10*time.Second, "crash", "")
+	}
+	var got []time.Duration
+	for _, e := range logs.FilterMessage("plugin died, restarting").All() {
+		got = append(got, time.Duration(e.ContextMap()["backoff"].(time.Duration)))
+	}
+	want := []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond}
+	if len(got) != len(want) {
+		t.Fatalf("backoffs %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("backoffs %v, want %v", got, want)
+		}
+	}
+	mustUpper(t, h, "x", "X")
+	call(h, 10*time.Second, "crash", "")
+	if f := lastRestart(t, logs); f["backoff"] != 20*time.Millisecond {
+		t.Errorf("backoff after an answer: %v, want 20ms", f["backoff"])
+	}
+}
+
+// waitPid returns the running plugin's PID once there is one.
+func waitPid(t *testing.T, h *Host) int {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if pid := h.Pid(); pid != 0 {
+			return pid
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the plugin did not start")
+	return 0
+}
+
+// checkGone fails if a process running the plugin outlives Close.
+func checkGone(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); ; {
+		var left []int
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if bytes.HasPrefix(cmdline, []byte("/plugin/echoplugin\x00")) {
+				left = append(left, pid)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("plugin processes left after Close: %v", left)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
