@@ -59,8 +59,12 @@ func aptInstall(pkgs []string) error {
 	args := append([]string{"install", "-y", "-qq", "--no-install-recommends"}, pkgs...)
 	cmd := exec.Command("apt-get", args...)
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	return cmd.Run()
+	// dpkg is chatty even with -qq: show its output only when it fails.
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		return err
+	}
+	return nil
 }
 
 func checkBusybox() error {
