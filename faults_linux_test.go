@@ -175,15 +175,7 @@ func TestEmbedderKilled(t *testing.T) {
 	if n := len(processesWith(marker)); n < 6 {
 		t.Errorf("only %d sandboxed processes before the kill", n)
 	}
-	stale := func() []string {
-		var out []string
-		for _, d := range cgroupDirs() {
-			if strings.Contains(filepath.Base(d), "sandbox-"+strconv.Itoa(cmd.Process.Pid)+"-") {
-				out = append(out, d)
-			}
-		}
-		return out
-	}
+	stale := func() []string { return cgroupDirsOf(cmd.Process.Pid) }
 	if len(stale()) == 0 {
 		t.Errorf("the crasher's runs have no cgroups")
 	}

@@ -86,6 +86,7 @@ func checkLeaks(t *testing.T) {
 	t.Cleanup(func() {
 		deadline := time.Now().Add(2 * time.Second)
 		for {
+			runtime.GC() // Sandboxes no longer used release their idle namespaces
 			f, g, m, c := countFDs(), runtime.NumGoroutine(), countMounts(), children()
 			if f <= fds && g <= gs && m == mounts && len(c) == 0 {
 				return

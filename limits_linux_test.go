@@ -5,18 +5,28 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// cgroupDirs lists the per-run groups that exist now, on every hierarchy.
-func cgroupDirs() []string {
+// cgroupDirs lists the per-run groups of this test process that exist
+// now, on every hierarchy.
+func cgroupDirs() []string { return cgroupDirsOf(os.Getpid()) }
+
+// cgroupDirsOf lists the per-run groups made by process pid.
+func cgroupDirsOf(pid int) []string {
+	prefix := "sandbox-" + strconv.Itoa(pid) + "-"
 	var dirs []string
 	for _, pat := range []string{"/sys/fs/cgroup/*/sandbox-*", "/sys/fs/cgroup/*/*/sandbox-*", "/sys/fs/cgroup/*/*/*/sandbox-*",
 		"/sys/fs/cgroup/sandbox-*", "/sys/fs/cgroup/*/*/*/*/sandbox-*"} {
 		m, _ := filepath.Glob(pat)
-		dirs = append(dirs, m...)
+		for _, d := range m {
+			if strings.HasPrefix(filepath.Base(d), prefix) {
+				dirs = append(dirs, d)
+			}
+		}
 	}
 	return dirs
 }

@@ -39,6 +39,7 @@ type Process struct {
 	io      *stdio
 	out     *outputCounter
 	cg      runCgroup
+	netfd   int // the run's network namespace, to pool after it, or -1
 	started time.Time
 
 	stopped  atomic.Uint32
@@ -101,7 +102,7 @@ func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{cfg: &cfg, cmd: c, log: cfg.logger, done: make(chan struct{}), pidfd: -1}
+	p := &Process{cfg: &cfg, cmd: c, log: cfg.logger, done: make(chan struct{}), pidfd: -1, netfd: -1}
 	if err := p.launch(ns, cmd, filter); err != nil {
 		return nil, err
 	}
@@ -188,11 +189,15 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	}
 
 	var setup child.Seq
+	joinFD := p.planNet(ns)
+	if joinFD >= 0 {
+		setup.Add(child.Info{Stage: "join network namespace", Index: -1}, child.NrJoinNet, uintptr(joinFD))
+	}
 	if err := cfg.planInit(rp, ns, &setup); err != nil {
 		return err
 	}
 	// init keeps only what it needs; the fork hands it the whole table.
-	keep := []int{rep[1], exe[0], exe[1], syn[0]}
+	keep := []int{rep[1], exe[0], exe[1], syn[0], joinFD}
 	keep = append(keep, rp.openFDs...)
 	for _, f := range p.io.files {
 		if f != nil {
@@ -226,6 +231,9 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	p.mu.Lock()
 	p.pid, p.pidfd = pid, pidfd
 	p.mu.Unlock()
+	if p.netfd < 0 && p.cfg.poolable(ns) {
+		p.openNet()
+	}
 	if p.stopped.Load() != 0 {
 		p.stop(0)
 	}
@@ -257,11 +265,20 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	}
 	var m child.Msg
 	if !readMsg(p.report, &m) {
+		if p.stopped.Load()&stopOutput != 0 {
+			// The command wrote past OutputLimit so fast that we killed it
+			// before init could say it started: it did start.
+			p.started = time.Now()
+			return nil
+		}
 		return &SetupError{Stage: "init", Index: -1, Err: errors.New("init ended before the command started")}
 	}
 	switch m.Kind {
 	case child.MsgStarted:
 		p.started = time.Now()
+		if m.Flags&child.StartedNetReplaced != 0 {
+			p.releaseNet(false)
+		}
 		p.debug("started", zap.Int("pid", pid))
 		return nil
 	case child.MsgError:
@@ -310,6 +327,7 @@ func (p *Process) cleanupFailed() {
 	if p.cg != nil {
 		p.cg.remove()
 	}
+	p.releaseNet(false)
 	close(p.done)
 }
 

@@ -261,6 +261,7 @@ func TestSequentialRunsLeakNothing(t *testing.T) {
 			t.Fatalf("run %d: %v", i, res.Status)
 		}
 	}
+	sb.Close() // the idle network namespace it keeps
 	if f, m := countFDs(), countMounts(); f > fds || m != mounts {
 		t.Errorf("after 200 runs: fds %d→%d, mounts %d→%d", fds, f, mounts, m)
 	}

@@ -56,6 +56,8 @@ type config struct {
 	rlimits  []rlimitSpec
 	limits   limits
 	cgroups  *cgManager
+	net      *netPool
+	freshNet bool
 }
 
 type rlimitSpec struct {
@@ -89,6 +91,7 @@ func New() *Sandbox {
 		logger:   zap.NewNop(),
 		seccomp:  defaultSeccomp(),
 		cgroups:  &cgManager{},
+		net:      newNetPool(),
 	}}
 }
 
@@ -228,6 +231,23 @@ func (s *Sandbox) WallTimeLimit(d time.Duration) *Sandbox {
 func (s *Sandbox) TimeOffsets(monotonic, boottime time.Duration) *Sandbox {
 	s.cfg.timeMono, s.cfg.timeBoot, s.cfg.timeSet = monotonic, boottime, true
 	return s
+}
+
+// FreshNetwork makes every run create its own network namespace instead of
+// reusing a clean one left by an earlier run of this Sandbox.
+func (s *Sandbox) FreshNetwork() *Sandbox {
+	s.cfg.freshNet = true
+	return s
+}
+
+// Close releases what the Sandbox keeps between runs (idle network
+// namespaces). The garbage collector does it too, once no Sandbox shares
+// them; a Sandbox may still run after Close.
+func (s *Sandbox) Close() error {
+	if s.cfg.net != nil {
+		s.cfg.net.st.closeAll()
+	}
+	return nil
 }
 
 // Logger sets where the sandbox logs: one debug line per setup step and one

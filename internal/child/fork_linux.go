@@ -121,7 +121,7 @@ func forkInit(p *Plan, cl3 *cloneArgs) (pid uintptr, err1 syscall.Errno) {
 //go:nocheckptr
 func initMain(p *Plan) {
 	s := &p.s
-	if !runOps(p.Init.Ops, ListInit, s, &s.msg) {
+	if !runOps(p, p.Init.Ops, ListInit, &s.msg) {
 		sendAndExit(p.ReportW, &s.msg, 1)
 	}
 	var cpid uintptr
@@ -133,7 +133,7 @@ func initMain(p *Plan) {
 		var ue uintptr
 		cpid, ue = cloneVMCmd(syscall.CLONE_VM|syscall.CLONE_VFORK|uintptr(syscall.SIGCHLD), stackTop(p.cmdStack), nil, p)
 		e = syscall.Errno(ue)
-		syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, p.Dumpable, 0)
+		syscall.RawSyscall6(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, p.Dumpable, 0, 0, 0, 0)
 	} else {
 		cpid, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 	}
@@ -146,14 +146,14 @@ func initMain(p *Plan) {
 	}
 	// runOps fails only on steps without FlagIgnore; post-fork steps are
 	// all best effort, so the result is not checked.
-	runOps(p.PostFork.Ops, ListPostFork, s, &s.msg)
-	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(p.ExecR), uintptr(unsafe.Pointer(&s.cmsg)), unsafe.Sizeof(s.cmsg))
+	runOps(p, p.PostFork.Ops, ListPostFork, &s.msg)
+	n, _, e := syscall.RawSyscall6(syscall.SYS_READ, uintptr(p.ExecR), uintptr(unsafe.Pointer(&s.cmsg)), unsafe.Sizeof(s.cmsg), 0, 0, 0)
 	if e == 0 && n == unsafe.Sizeof(s.cmsg) {
 		// execve failed: forward the command's error, reap it, leave.
 		syscall.RawSyscall6(syscall.SYS_WAIT4, cpid, uintptr(unsafe.Pointer(&s.status)), 0, 0, 0, 0)
 		sendAndExit(p.ReportW, &s.cmsg, 1)
 	}
-	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid)}
+	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid), Flags: s.flags}
 	rawWrite(p.ReportW, &s.msg)
 	for {
 		r, _, e := syscall.RawSyscall6(syscall.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&s.status)), wall,
@@ -171,7 +171,7 @@ func initMain(p *Plan) {
 	if !p.PID1 {
 		// Not the init of a PID namespace: take the command's process
 		// group with it. Its cgroup, when there is one, catches the rest.
-		syscall.RawSyscall(syscall.SYS_KILL, -cpid, uintptr(syscall.SIGKILL), 0)
+		syscall.RawSyscall6(syscall.SYS_KILL, -cpid, uintptr(syscall.SIGKILL), 0, 0, 0, 0)
 	}
 	s.msg = Msg{
 		Kind:   MsgExited,
@@ -192,7 +192,7 @@ func initMain(p *Plan) {
 //go:nocheckptr
 func cmdMain(p *Plan) {
 	s := &p.s
-	runOps(p.Cmd.Ops, ListCmd, s, &s.msg)
+	runOps(p, p.Cmd.Ops, ListCmd, &s.msg)
 	if s.msg.Kind != MsgError {
 		// The list ended without execve taking over: report the last
 		// recorded failure (FlagTry), or a generic one.
@@ -208,7 +208,8 @@ func cmdMain(p *Plan) {
 //go:nosplit
 //go:norace
 //go:nocheckptr
-func runOps(ops []Op, list uint32, s *scratch, fail *Msg) bool {
+func runOps(p *Plan, ops []Op, list uint32, fail *Msg) bool {
+	s := &p.s
 	var a [6]uintptr
 	for i := 0; i < len(ops); i++ {
 		op := &ops[i]
@@ -220,7 +221,13 @@ func runOps(ops []Op, list uint32, s *scratch, fail *Msg) bool {
 				}
 			}
 		}
-		r1, _, e := syscall.RawSyscall6(op.Nr, a[0], a[1], a[2], a[3], a[4], a[5])
+		var r1 uintptr
+		var e syscall.Errno
+		if op.Nr == NrJoinNet {
+			e = joinNet(p, a[0])
+		} else {
+			r1, _, e = syscall.RawSyscall6(op.Nr, a[0], a[1], a[2], a[3], a[4], a[5])
+		}
 		if e == 0 && op.Flags&FlagExpect != 0 && r1 != op.Expect {
 			e = syscall.Errno(errPipe)
 		}
@@ -248,7 +255,7 @@ func runOps(ops []Op, list uint32, s *scratch, fail *Msg) bool {
 //go:norace
 //go:nocheckptr
 func rawWrite(fd int, m *Msg) {
-	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(m)), unsafe.Sizeof(*m))
+	syscall.RawSyscall6(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(m)), unsafe.Sizeof(*m), 0, 0, 0)
 }
 
 //go:nosplit
@@ -257,6 +264,65 @@ func rawWrite(fd int, m *Msg) {
 func sendAndExit(fd int, m *Msg, code uintptr) {
 	rawWrite(fd, m)
 	for {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, code, 0, 0)
+		syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, code, 0, 0, 0, 0, 0)
 	}
 }
+
+// joinNet joins the network namespace fd; if it still lists sockets of an
+// earlier run, it unshares a fresh one instead (whose loopback the
+// following operations bring up) and flags that in the Started message.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func joinNet(p *Plan, fd uintptr) syscall.Errno {
+	if _, _, e := syscall.RawSyscall6(unix.SYS_SETNS, fd, syscall.CLONE_NEWNET, 0, 0, 0, 0); e != 0 {
+		return e
+	}
+	if !netDirty(p) {
+		return 0
+	}
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_UNSHARE, syscall.CLONE_NEWNET, 0, 0, 0, 0, 0); e != 0 {
+		return e
+	}
+	p.s.flags |= StartedNetReplaced
+	return 0
+}
+
+// netDirty reads the NetCheck files of the current network namespace: more
+// than a header line in any of them (or a failed read) means sockets are
+// left.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func netDirty(p *Plan) bool {
+	buf := &p.s.nbuf
+	for i := 0; i < len(p.NetCheck); i++ {
+		if p.NetCheck[i] == 0 {
+			continue
+		}
+		fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, atFDCWD, p.NetCheck[i], syscall.O_RDONLY|syscall.O_CLOEXEC, 0, 0, 0)
+		if e != 0 {
+			continue // e.g. no IPv6: nothing to list
+		}
+		n, _, e := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
+		syscall.RawSyscall6(syscall.SYS_CLOSE, fd, 0, 0, 0, 0, 0)
+		if e != 0 || n > uintptr(len(buf)) {
+			return true
+		}
+		lines := 0
+		for j := uintptr(0); j < n; j++ {
+			if buf[j] == '\n' {
+				lines++
+			}
+		}
+		if lines > 1 || (lines == 0 && n > 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// atFDCWD is AT_FDCWD (-100) as a system call argument.
+const atFDCWD = ^uintptr(99)

@@ -56,7 +56,18 @@ type Msg struct {
 	Utime  int64  // microseconds
 	Stime  int64  // microseconds
 	MaxRSS int64  // KiB, of the largest process
+	Flags  uint32 // MsgStarted: StartedNetReplaced
+	_      uint32
 }
+
+// StartedNetReplaced: the network namespace init was asked to join still
+// held state of an earlier run, so init made a fresh one instead.
+const StartedNetReplaced = 1
+
+// NrJoinNet is a pseudo system call number: the operation joins the network
+// namespace Args[0] (setns) and, if it still holds sockets of an earlier
+// run, unshares a fresh one instead (see Plan.NetCheck).
+const NrJoinNet = ^uintptr(0) - 1
 
 // runtime state used by the child; allocated by the parent before the fork.
 type scratch struct {
@@ -65,4 +76,6 @@ type scratch struct {
 	cmsg   Msg
 	status uint32
 	rusage syscall.Rusage
+	flags  uint32
+	nbuf   [512]byte
 }

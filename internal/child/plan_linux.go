@@ -62,6 +62,11 @@ type Plan struct {
 	// cleared it (VM only).
 	Dumpable uintptr
 
+	// NetCheck are /proc files (C strings) that list a network
+	// namespace's sockets, one header line when it has none: a joined
+	// namespace whose files list more is not used (NrJoinNet).
+	NetCheck [3]uintptr
+
 	initStack, cmdStack []byte
 	keep                []any
 	pidfd               int32

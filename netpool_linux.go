@@ -1,0 +1,121 @@
+package sandbox
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Creating a network namespace is the most expensive step of a run, and it
+// serialises in the kernel. A Sandbox therefore keeps the namespaces of its
+// finished runs (up to netPoolMax) and the next run joins one with setns
+// instead of making its own. A namespace is kept only when nothing of its
+// run can be left in it: the run had its own PID namespace, which the
+// kernel empties before init's exit completes, and nothing of the run but
+// its processes could change it (only loopback, no capabilities). What a
+// finished run can leave behind is sockets the kernel still closes (TCP
+// TIME_WAIT): the next run's init lists them first (/proc/net/tcp, tcp6,
+// unix) and makes a fresh namespace if there are any. FreshNetwork opts out.
+
+// netPoolMax bounds the idle namespaces a Sandbox keeps.
+var netPoolMax = 2*runtime.GOMAXPROCS(0) + 2
+
+// netPoolState holds the idle namespaces' descriptors.
+type netPoolState struct {
+	mu  sync.Mutex
+	fds []int
+}
+
+// netPool is what Sandboxes (and their clones) point to; when none does any
+// more, a cleanup closes the descriptors. Close does it at once.
+type netPool struct{ st *netPoolState }
+
+func newNetPool() *netPool {
+	np := &netPool{st: &netPoolState{}}
+	runtime.AddCleanup(np, func(st *netPoolState) { st.closeAll() }, np.st)
+	return np
+}
+
+func (st *netPoolState) closeAll() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, fd := range st.fds {
+		unix.Close(fd)
+	}
+	st.fds = nil
+}
+
+func (np *netPool) get() int {
+	np.st.mu.Lock()
+	defer np.st.mu.Unlock()
+	if n := len(np.st.fds); n > 0 {
+		fd := np.st.fds[n-1]
+		np.st.fds = np.st.fds[:n-1]
+		return fd
+	}
+	return -1
+}
+
+func (np *netPool) put(fd int) {
+	np.st.mu.Lock()
+	defer np.st.mu.Unlock()
+	if len(np.st.fds) < netPoolMax {
+		np.st.fds = append(np.st.fds, fd)
+		return
+	}
+	unix.Close(fd)
+}
+
+// netCheckFiles list a network namespace's sockets (see child.Plan.NetCheck).
+var netCheckFiles = [3]string{"/proc/self/net/tcp", "/proc/self/net/tcp6", "/proc/self/net/unix"}
+
+// poolable says whether a run may take part in network namespace reuse.
+func (c *config) poolable(ns Namespace) bool {
+	return !c.freshNet && c.net != nil && os.Geteuid() == 0 && ns&(Net|PID) == Net|PID && ns&User == 0
+}
+
+// planNet decides where the run's network namespace comes from: a pooled
+// one (joined by init right after the sync) or a fresh one (clone flag),
+// which the parent opens after the fork to pool it later.
+func (p *Process) planNet(ns Namespace) (joinFD int) {
+	if !p.cfg.poolable(ns) {
+		return -1
+	}
+	plan := p.rp.plan
+	for i, f := range netCheckFiles {
+		plan.NetCheck[i] = plan.Str(f)
+	}
+	fd := p.cfg.net.get()
+	if fd < 0 {
+		return -1
+	}
+	plan.CloneFlags &^= unix.CLONE_NEWNET
+	p.netfd = fd
+	return fd
+}
+
+// openNet captures a fresh run's network namespace right after the fork,
+// before init can leave it.
+func (p *Process) openNet() {
+	fd, err := unix.Open("/proc/"+strconv.Itoa(p.pid)+"/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		p.netfd = fd
+	}
+}
+
+// releaseNet returns the run's namespace to the pool (clean is false when
+// it must not be reused) or closes it.
+func (p *Process) releaseNet(clean bool) {
+	if p.netfd < 0 {
+		return
+	}
+	if clean {
+		p.cfg.net.put(p.netfd)
+	} else {
+		unix.Close(p.netfd)
+	}
+	p.netfd = -1
+}
