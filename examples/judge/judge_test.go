@@ -64,9 +64,15 @@ func TestJudgeCorpus(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
+			// 64 MiB for the memory hogs, the judge's default elsewhere: 64
+			// processes of a fork bomb take about 1 MiB each.
+			mem := int64(256 << 20)
+			if strings.HasPrefix(name, "mle") {
+				mem = 64 << 20
+			}
 			rep, err := Judge(ctx, Config{
 				Lang: lang, Source: src, TestsDir: "testdata/sum",
-				TimeLimit: time.Second, MemoryLimit: 64 << 20, GoCache: gocache,
+				TimeLimit: time.Second, MemoryLimit: mem, GoCache: gocache,
 			})
 			if err != nil {
 				t.Fatalf("Judge: %v", err)
@@ -87,6 +93,29 @@ func TestJudgeCorpus(t *testing.T) {
 		leftovers.check(t, name)
 	}
 	t.Logf("judged %d submissions in %v", len(subs), time.Since(start).Round(time.Millisecond))
+}
+
+// TestJudgeSurvivesForkBombOOM: a fork bomb that fills a small memory
+// limit must end in a verdict, never take the judge down with it. (The
+// kernel's OOM killer may pick any process of the run's cgroup.)
+func TestJudgeSurvivesForkBombOOM(t *testing.T) {
+	requireRoot(t)
+	leftovers := checkLeftovers(t)
+	for _, src := range []string{"testdata/sub/tle-re_forkbomb.c", "testdata/sub/tle-re_forkbomb.cpp"} {
+		for range 3 {
+			rep, err := Judge(context.Background(), Config{
+				Lang: languageOf(src), Source: src, TestsDir: "testdata/sum",
+				TimeLimit: time.Second, MemoryLimit: 32 << 20,
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			if !contains([]Verdict{TLE, RE, MLE}, rep.Verdict) {
+				t.Errorf("%s: verdict %s, want TLE, RE or MLE", src, rep.Verdict)
+			}
+			leftovers.check(t, src)
+		}
+	}
 }
 
 // expectedVerdicts reads the verdicts a submission's name promises.
@@ -195,11 +224,13 @@ func judgeProcesses() []string {
 	return found
 }
 
-// cgroupDirs lists the library's per-run groups on every hierarchy.
+// cgroupDirs lists the library's per-run groups made by this process
+// ("sandbox-PID-…"), on every hierarchy; other processes' are not ours.
 func cgroupDirs() []string {
 	var dirs []string
-	for _, pat := range []string{"/sys/fs/cgroup/sandbox-*", "/sys/fs/cgroup/*/sandbox-*",
-		"/sys/fs/cgroup/*/*/sandbox-*", "/sys/fs/cgroup/*/*/*/sandbox-*", "/sys/fs/cgroup/*/*/*/*/sandbox-*"} {
+	own := "sandbox-" + strconv.Itoa(os.Getpid()) + "-*"
+	for _, pat := range []string{"/sys/fs/cgroup/" + own, "/sys/fs/cgroup/*/" + own,
+		"/sys/fs/cgroup/*/*/" + own, "/sys/fs/cgroup/*/*/*/" + own, "/sys/fs/cgroup/*/*/*/*/" + own} {
 		m, _ := filepath.Glob(pat)
 		dirs = append(dirs, m...)
 	}
@@ -209,4 +240,11 @@ func cgroupDirs() []string {
 func ownedBy(info os.FileInfo, uid int) bool {
 	st, ok := info.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) == uid
+}
+
+func TestExpectedVerdicts(t *testing.T) {
+	got := expectedVerdicts("tle-re_forkbomb.go")
+	if len(got) != 2 || got[0] != TLE || got[1] != RE {
+		t.Errorf("got %v", got)
+	}
 }
