@@ -93,6 +93,5 @@ func (s *Sandbox) CgroupParent(path string) *Sandbox {
 		return s.fail("CgroupParent", path, "bad cgroup path")
 	}
 	s.cfg.limits.cgroupParent = path
-	s.cfg.cgroups = &cgManager{}
 	return s
 }

@@ -3,33 +3,52 @@ package sandbox
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sandboxkit/sandbox/internal/cgroup"
 )
 
-// cgManager is the cgroup manager of one Sandbox, made on first use. The
-// first use also sweeps groups left by a crashed process.
+// cgManager is the cgroup manager for one parent, made on the first run
+// that needs it, in this process. Making it also sweeps the groups that
+// crashed processes left there, and so does a run every sweepInterval.
 type cgManager struct {
-	once sync.Once
-	m    *cgroup.Manager
-	err  error
+	once      sync.Once
+	m         *cgroup.Manager
+	err       error
+	lastSweep atomic.Int64 // unix nanoseconds
 }
 
-func (c *cgManager) get(parent string) (*cgroup.Manager, error) {
-	c.once.Do(func() {
-		c.m, c.err = cgroup.NewManager(parent)
-		if c.err == nil {
-			c.m.Sweep()
-		}
-	})
-	return c.m, c.err
+// sweepInterval spaces the sweeps of a long-lived process, which catch the
+// groups of sibling processes that crashed.
+const sweepInterval = time.Minute
+
+// cgManagers caches the managers by parent ("" is the caller's own group):
+// finding the hierarchy and sweeping are done once per process, not once per
+// Sandbox.
+var cgManagers sync.Map // string → *cgManager
+
+func managerFor(parent string) (*cgroup.Manager, error) {
+	v, _ := cgManagers.LoadOrStore(parent, &cgManager{})
+	c := v.(*cgManager)
+	c.once.Do(func() { c.m, c.err = cgroup.NewManager(parent) })
+	if c.err != nil {
+		// A parent that appears later (or comes back) gets another try.
+		cgManagers.CompareAndDelete(parent, c)
+		return nil, c.err
+	}
+	now := time.Now().UnixNano()
+	if last := c.lastSweep.Load(); now-last > int64(sweepInterval) && c.lastSweep.CompareAndSwap(last, now) {
+		c.m.Sweep()
+	}
+	return c.m, nil
 }
 
 // runCgroup is the root package's view of one run's cgroup.
 type runCgroup interface {
-	cloneFD() (int, bool)
-	add(pid int) error
+	procsFiles() []string
 	cpuUsage() (time.Duration, error)
 	stats() (cgStats, error)
 	kill()
@@ -44,8 +63,7 @@ type cgStats struct {
 
 type groupRun struct{ g cgroup.Group }
 
-func (r groupRun) cloneFD() (int, bool)             { return r.g.CgroupFD() }
-func (r groupRun) add(pid int) error                { return r.wrap("join", r.g.Add(pid)) }
+func (r groupRun) procsFiles() []string            { return r.g.ProcsFiles() }
 func (r groupRun) cpuUsage() (time.Duration, error) { return r.g.CPUUsage() }
 func (r groupRun) kill()                            { r.g.Kill() }
 func (r groupRun) remove() error                    { return r.wrap("remove", r.g.Delete()) }
@@ -67,7 +85,7 @@ func (r groupRun) wrap(op string, err error) error {
 
 // newRunCgroup makes the run's own group with its limits.
 func newRunCgroup(cfg *config) (runCgroup, error) {
-	m, err := cfg.cgroups.get(cfg.limits.cgroupParent)
+	m, err := managerFor(cfg.limits.cgroupParent)
 	if err != nil {
 		return nil, &SetupError{Stage: "cgroup", Index: -1, Path: cfg.limits.cgroupParent, Err: err}
 	}
@@ -76,6 +94,25 @@ func newRunCgroup(cfg *config) (runCgroup, error) {
 		return nil, &SetupError{Stage: "cgroup", Index: -1, Path: cfg.limits.cgroupParent, Err: err}
 	}
 	return groupRun{g}, nil
+}
+
+// openProcs opens the group's cgroup.procs files for the command, which
+// joins the group by writing "0" to each just before execve. init stays in
+// the caller's group: it is neither limited nor charged, and never the OOM
+// killer's choice (it may share the embedding process's memory).
+func openProcs(cg runCgroup) ([]int, error) {
+	var fds []int
+	for _, f := range cg.procsFiles() {
+		fd, err := unix.Open(f, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			return nil, &SetupError{Stage: "cgroup join", Index: -1, Path: f, Err: err}
+		}
+		fds = append(fds, fd)
+	}
+	return fds, nil
 }
 
 // pollCPU stops the run when the cgroup's CPU usage reaches the limit.

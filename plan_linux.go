@@ -70,9 +70,6 @@ func (c *config) planInit(rp *runPlan, ns Namespace, seq *child.Seq) error {
 		seq.Add(info("setuid"), unix.SYS_SETRESGID, uintptr(rp.insideGID), uintptr(rp.insideGID), uintptr(rp.insideGID))
 		seq.Add(info("setuid"), unix.SYS_SETRESUID, uintptr(rp.insideUID), uintptr(rp.insideUID), uintptr(rp.insideUID))
 	}
-	if ns&Cgroup != 0 {
-		seq.Add(info("unshare cgroup"), unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
-	}
 	if ns&Time != 0 {
 		seq.Add(info("unshare time"), unix.SYS_UNSHARE, unix.CLONE_NEWTIME)
 		if c.timeMono != 0 || c.timeBoot != 0 {
@@ -181,9 +178,18 @@ func planFDs(seq *child.Seq, files []*os.File, reserved []int) {
 }
 
 // planCmd adds the command's own steps, ending in execve.
-func (c *config) planCmd(rp *runPlan, cmd *command, files []*os.File, seq *child.Seq, filter []unix.SockFilter) {
+func (c *config) planCmd(rp *runPlan, cmd *command, ns Namespace, cgFDs []int, files []*os.File, seq *child.Seq, filter []unix.SockFilter) {
 	p := rp.plan
 	info := func(stage string) child.Info { return child.Info{Stage: stage, Index: -1} }
+	zero := p.Str("0")
+	for _, fd := range cgFDs {
+		op := seq.Add(info("cgroup join"), unix.SYS_WRITE, uintptr(fd), zero, 1)
+		op.Flags, op.Expect = child.FlagExpect, 1
+	}
+	if ns&Cgroup != 0 {
+		// After joining: the command's cgroup root is its own group.
+		seq.Add(info("unshare cgroup"), unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
+	}
 	seq.Add(info("setsid"), unix.SYS_SETSID)
 	seq.Add(info("pdeathsig"), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
 	planFDs(seq, files, []int{p.ExecW, p.ReportW})

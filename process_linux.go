@@ -188,6 +188,21 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 		return &SetupError{Stage: "stdio", Index: -1, Err: err}
 	}
 
+	var cgFDs []int
+	if cfg.limits.needCgroup() {
+		if p.cg, err = newRunCgroup(cfg); err != nil {
+			return err
+		}
+		if cgFDs, err = openProcs(p.cg); err != nil {
+			return err
+		}
+		defer func() {
+			for _, fd := range cgFDs {
+				unix.Close(fd)
+			}
+		}()
+	}
+
 	var setup child.Seq
 	joinFD := p.planNet(ns)
 	if joinFD >= 0 {
@@ -198,6 +213,7 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	}
 	// init keeps only what it needs; the fork hands it the whole table.
 	keep := []int{rep[1], exe[0], exe[1], syn[0], joinFD}
+	keep = append(keep, cgFDs...)
 	keep = append(keep, rp.openFDs...)
 	for _, f := range p.io.files {
 		if f != nil {
@@ -212,16 +228,7 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	plan.Init.Ops = append(plan.Init.Ops, setup.Ops...)
 	plan.Init.Info = append(plan.Init.Info, setup.Info...)
 	gapsClose(&plan.PostFork, []int{rep[1], exe[0]})
-	cfg.planCmd(rp, p.cmd, p.io.files, &plan.Cmd, filter)
-
-	if cfg.limits.needCgroup() {
-		if p.cg, err = newRunCgroup(cfg); err != nil {
-			return err
-		}
-		if fd, ok := p.cg.cloneFD(); ok {
-			plan.CgroupFD = fd
-		}
-	}
+	cfg.planCmd(rp, p.cmd, ns, cgFDs, p.io.files, &plan.Cmd, filter)
 
 	p.debug("clone", zap.Stringer("namespaces", ns), zap.Int("init ops", len(plan.Init.Ops)), zap.Int("command ops", len(plan.Cmd.Ops)))
 	pid, pidfd, err := child.Start(plan)
@@ -254,11 +261,6 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 			return err
 		}
 		p.debug("id maps written")
-	}
-	if p.cg != nil && plan.CgroupFD < 0 {
-		if err := p.cg.add(pid); err != nil {
-			return err
-		}
 	}
 	if _, err := unix.Write(syn[1], []byte{1}); err != nil {
 		return &SetupError{Stage: "sync", Index: -1, Err: err}

@@ -55,7 +55,6 @@ type config struct {
 	seccomp  seccompSetting
 	rlimits  []rlimitSpec
 	limits   limits
-	cgroups  *cgManager
 	net      *netPool
 	freshNet bool
 }
@@ -90,7 +89,6 @@ func New() *Sandbox {
 		hostname: DefaultHostname,
 		logger:   zap.NewNop(),
 		seccomp:  defaultSeccomp(),
-		cgroups:  &cgManager{},
 		net:      newNetPool(),
 	}}
 }

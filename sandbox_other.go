@@ -20,8 +20,6 @@ func (p *Process) Kill() error { return ErrNotSupported }
 // Wait returns ErrNotSupported.
 func (p *Process) Wait() (*Result, error) { return nil, ErrNotSupported }
 
-type cgManager struct{}
-
 type seccompSetting struct{}
 
 func defaultSeccomp() seccompSetting { return seccompSetting{} }

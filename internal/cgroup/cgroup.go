@@ -93,6 +93,9 @@ type Group interface {
 	CgroupFD() (int, bool)
 	// Add moves a process into the group (v1: into every controller).
 	Add(pid int) error
+	// ProcsFiles are the group's cgroup.procs files (v1: one per
+	// hierarchy). Writing "0" to each moves the writer into the group.
+	ProcsFiles() []string
 	// CPUUsage is cheap enough to poll every 10 ms.
 	CPUUsage() (time.Duration, error)
 	// Stats reads the accounting; see Stats for partial results.

@@ -107,6 +107,8 @@ func (g *v1Group) Path() string {
 
 func (g *v1Group) CgroupFD() (int, bool) { return -1, false }
 
+func (g *v1Group) ProcsFiles() []string { return g.procs }
+
 func (g *v1Group) Add(pid int) error {
 	s := strconv.Itoa(pid)
 	for _, p := range g.procs {

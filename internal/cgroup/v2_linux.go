@@ -28,6 +28,8 @@ func (m *Manager) v2Group(name string) *v2Group {
 
 func (g *v2Group) file(name string) string { return filepath.Join(g.dir, name) }
 
+func (g *v2Group) ProcsFiles() []string { return []string{g.file("cgroup.procs")} }
+
 // create makes the directory, writes the limits and opens the directory fd;
 // on failure it removes the directory. fs.ErrExist means the name is taken.
 func (g *v2Group) create(l Limits) error {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func main() {
@@ -72,19 +73,20 @@ func main() {
 		time.Sleep(50 * time.Millisecond)
 		fmt.Println("allocated", n, "MiB", b[len(b)-4096])
 	case "spin-threads":
-		// spin-threads N DURATION: N goroutines busy for DURATION each.
+		// spin-threads N DURATION: N threads each busy until it has used
+		// DURATION of CPU time.
 		n, err := strconv.Atoi(arg)
 		check(err)
 		d, err := time.ParseDuration(os.Args[3])
 		check(err)
-		runtime.GOMAXPROCS(n)
+		runtime.GOMAXPROCS(n + 1)
 		var wg sync.WaitGroup
 		for i := 0; i < n; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				end := time.Now().Add(d)
-				for time.Now().Before(end) {
+				runtime.LockOSThread()
+				for threadCPU() < d {
 				}
 			}()
 		}
@@ -118,6 +120,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "unknown subcommand", os.Args[1])
 		os.Exit(2)
 	}
+}
+
+// threadCPU is the CPU time of the calling thread.
+func threadCPU() time.Duration {
+	var ts syscall.Timespec
+	const clockThreadCPUTimeID = 3
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0)
+	return time.Duration(ts.Nano())
 }
 
 func check(err error) {
