@@ -63,7 +63,7 @@ type cgStats struct {
 
 type groupRun struct{ g cgroup.Group }
 
-func (r groupRun) procsFiles() []string            { return r.g.ProcsFiles() }
+func (r groupRun) procsFiles() []string             { return r.g.ProcsFiles() }
 func (r groupRun) cpuUsage() (time.Duration, error) { return r.g.CPUUsage() }
 func (r groupRun) kill()                            { r.g.Kill() }
 func (r groupRun) remove() error                    { return r.wrap("remove", r.g.Delete()) }
