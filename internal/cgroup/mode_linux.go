@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,9 +71,33 @@ func parentDirs(parent string, v2 bool, mounts []*mountinfo.Info, self []byte) (
 		if !ok {
 			return nil, &Error{Op: "open parent", Path: cg, Err: fmt.Errorf("not visible below %s (mount root %s)", mnt.Mountpoint, mnt.Root)}
 		}
-		dirs[ctrl] = filepath.Join(mnt.Mountpoint, rel)
+		dir := filepath.Join(mnt.Mountpoint, rel)
+		if v2 && parent == "" && dir != mnt.Mountpoint && delegated(filepath.Dir(dir)) {
+			// On v2 the caller's own group holds the caller, so it cannot
+			// have limited children ("no internal processes"). Under
+			// systemd's Delegate=yes with DelegateSubgroup=main the
+			// caller lives in a leaf of its delegated subtree: make the
+			// groups beside that leaf, still inside the subtree whose
+			// limits bind the service.
+			dir = filepath.Dir(dir)
+		}
+		dirs[ctrl] = dir
 	}
 	return dirs, nil
+}
+
+// delegated says whether dir is the root of a subtree delegated to its
+// user, as systemd marks it (the trusted.delegate or user.delegate
+// extended attribute set to "1").
+func delegated(dir string) bool {
+	for _, attr := range []string{"trusted.delegate", "user.delegate"} {
+		var b [8]byte
+		n, err := unix.Getxattr(dir, attr, b[:])
+		if err == nil && n == 1 && b[0] == '1' {
+			return true
+		}
+	}
+	return false
 }
 
 // parseProcCgroup maps controller → cgroup path from /proc/self/cgroup

@@ -3,7 +3,7 @@
 // func cloneVMInit(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr)
 //
 // clone(2) sharing the caller's memory, with the child on its own stack,
-// where it calls vmInitMain(p) and never returns (exit status 127 if it
+// where it calls initMain(p) and never returns (exit status 127 if it
 // did). Two functions rather than one with a selector, so that the linker
 // sees no cycle in the nosplit call chain.
 TEXT ·cloneVMInit(SB),NOSPLIT,$0-48
@@ -31,7 +31,7 @@ childcloneVMInit:
 	// The kernel started us on the new stack; R12 (p) came along.
 	SUBQ	$16, SP
 	MOVQ	R12, 0(SP)
-	CALL	·vmInitMain(SB)
+	CALL	·initMain(SB)
 exitcloneVMInit:
 	MOVQ	$127, DI
 	MOVQ	$231, AX // SYS_exit_group
@@ -40,7 +40,7 @@ exitcloneVMInit:
 
 // func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr)
 //
-// The same for the command, calling vmCmdMain(p).
+// The same for the command, calling cmdMain(p).
 TEXT ·cloneVMCmd(SB),NOSPLIT,$0-48
 	MOVQ	flags+0(FP), DI
 	MOVQ	stack+8(FP), SI
@@ -66,7 +66,7 @@ childcloneVMCmd:
 	// The kernel started us on the new stack; R12 (p) came along.
 	SUBQ	$16, SP
 	MOVQ	R12, 0(SP)
-	CALL	·vmCmdMain(SB)
+	CALL	·cmdMain(SB)
 exitcloneVMCmd:
 	MOVQ	$127, DI
 	MOVQ	$231, AX // SYS_exit_group

@@ -2,7 +2,7 @@
 # Guest init for vmtest. Stage 1 runs from the initramfs: it mounts the
 # host's root (virtio-9p, read-only) under a tmpfs overlay and switches into
 # it. Stage 2 is PID 1 in that root: it sets up cgroup2 in the systemd shape
-# and runs each test wrapper from /system.slice/test.service.
+# and runs each test wrapper from /system.slice/test.service/main.
 # Status lines go to the second serial port: "ready <uptime>",
 # "test <name> <rc> <uptime>", "done <uptime>".
 
@@ -58,13 +58,19 @@ enable() {
 }
 enable $cg
 $bb mkdir $cg/system.slice && enable $cg/system.slice
+# The service is delegated the systemd way (Delegate=yes,
+# DelegateSubgroup=main): its processes live in the leaf main, the service's
+# group carries trusted.delegate=1 and has the controllers enabled, so the
+# library makes its groups beside main.
 svc=$cg/system.slice/test.service
-$bb mkdir $svc || die "mkdir $svc"
+$bb mkdir $svc $svc/main || die "mkdir $svc"
+enable $svc
+/usr/bin/python3 -c "import os,sys; os.setxattr(sys.argv[1], 'trusted.delegate', b'1')" $svc || die "delegate $svc"
 
 status ready
 while read -r name <&3; do
 	echo "vmtest: running $name" >/dev/console
-	(echo 0 >$svc/cgroup.procs || exit 125; exec $bb sh /.vmtest/run-$name) </dev/null
+	(echo 0 >$svc/main/cgroup.procs || exit 125; exec $bb sh /.vmtest/run-$name) </dev/null
 	rc=$?
 	# Nothing a test leaves behind survives into the next binary.
 	echo 1 >$svc/cgroup.kill
