@@ -8,8 +8,6 @@ import (
 	"time"
 )
 
-func durationOf(v int64) time.Duration { return time.Duration(v) }
-
 // FuzzBuilderRun runs what FuzzBuilder accepts: the run either happens
 // (a Result) or fails with a typed error — never a panic, a hang, or
 // something left behind.

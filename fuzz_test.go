@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzCheckDst: a destination is accepted only when it is an absolute,
@@ -44,6 +45,8 @@ func FuzzBuilder(f *testing.F) {
 		}
 	})
 }
+
+func durationOf(v int64) time.Duration { return time.Duration(v) }
 
 // buildFuzzed applies one builder call per op byte, with s and n (and
 // values derived from them) as arguments.

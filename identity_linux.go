@@ -60,5 +60,5 @@ func planIdentity(p *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
 	seq.Add(ids, unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid))
 	hdr := &capHeader{version: capVersion3, pid: 0} // pid 0: this process
 	data := &[2]capData{{effective: 0, permitted: 0, inheritable: 0}}
-	seq.Add(info, unix.SYS_CAPSET, child.Keep(p, hdr), child.Keep(p, data))
+	seq.Add(info, unix.SYS_CAPSET, child.Keep(&p.Keeper, hdr), child.Keep(&p.Keeper, data))
 }

@@ -87,11 +87,13 @@ func (c *config) planInit(rp *runPlan, ns Namespace, seq *child.Seq) error {
 	seq.Add(info("setsid"), unix.SYS_SETSID)
 	seq.Add(info("umask"), unix.SYS_UMASK, 0)
 	if ns&Mount != 0 {
-		r := &rootPlanner{p: p, seq: seq, userns: rp.userns}
-		if err := c.planRoot(r); err != nil {
+		root, err := c.rootFor(rp.userns)
+		if err != nil {
 			return err
 		}
+		p.Root = root
 	}
+	seq = &p.InitPost
 	if ns&UTS != 0 {
 		seq.Add(child.Info{Stage: "sethostname", Index: -1, Path: c.hostname}, unix.SYS_SETHOSTNAME,
 			p.Str(c.hostname), uintptr(len(c.hostname)))
@@ -101,7 +103,7 @@ func (c *config) planInit(rp *runPlan, ns Namespace, seq *child.Seq) error {
 		copy(ifr.name[:], "lo")
 		op := seq.Add(info("loopback"), unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 		op.Flags, op.Reg = child.FlagSave, 2
-		seq.Add(info("loopback"), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(p, ifr)).Use = 1
+		seq.Add(info("loopback"), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(&p.Keeper, ifr)).Use = 1
 		seq.Add(info("loopback"), unix.SYS_CLOSE, 2).Use = 1
 	}
 	if !p.VM {
@@ -195,7 +197,7 @@ func (c *config) planCmd(rp *runPlan, cmd *command, ns Namespace, cgFDs []int, f
 	planFDs(seq, files, []int{p.ExecW, p.ReportW})
 	for _, rl := range c.rlimitsFor() {
 		lim := &unix.Rlimit{Cur: rl.cur, Max: rl.max}
-		seq.Add(child.Info{Stage: "rlimit", Index: rl.resource}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(p, lim), 0)
+		seq.Add(child.Info{Stage: "rlimit", Index: rl.resource}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&p.Keeper, lim), 0)
 	}
 	planIdentity(p, seq, c.uid, c.gid, rp.userns)
 	dir := cmd.dir
@@ -211,7 +213,7 @@ func (c *config) planCmd(rp *runPlan, cmd *command, ns Namespace, cgFDs []int, f
 	if len(filter) > 0 {
 		prog := &unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
 		p.Bytes(unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*int(unsafe.Sizeof(filter[0]))))
-		seq.Add(info("seccomp"), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(p, prog))
+		seq.Add(info("seccomp"), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&p.Keeper, prog))
 	}
 	argv := p.StrArray(cmd.argv)
 	envv := p.StrArray(cmd.env)

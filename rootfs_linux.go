@@ -35,7 +35,7 @@ const (
 
 // rootPlanner adds the mount steps of one run to the init's list.
 type rootPlanner struct {
-	p      *child.Plan
+	k      *child.Keeper
 	seq    *child.Seq
 	index  int // mount index, for error messages
 	tops   map[string]os.FileMode
@@ -81,7 +81,7 @@ func (r *rootPlanner) mkdir(dst string) {
 		r.dirs = map[string]bool{}
 	}
 	r.dirs[dst] = true
-	r.add("mkdir", dst, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
+	r.add("mkdir", dst, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
 }
 
 // mountPoint creates dst as a directory or an empty file.
@@ -90,7 +90,7 @@ func (r *rootPlanner) mountPoint(dst string, dir bool) {
 	if dir {
 		r.mkdir(dst)
 	} else {
-		r.add("mknod", dst, unix.SYS_MKNODAT, atFDCWD, r.p.Str(rel(dst)), unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
+		r.add("mknod", dst, unix.SYS_MKNODAT, atFDCWD, r.k.Str(rel(dst)), unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
 	}
 }
 
@@ -101,8 +101,8 @@ func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
 	if recursive {
 		flags = unix.AT_RECURSIVE
 	}
-	r.add("mount_setattr", target, unix.SYS_MOUNT_SETATTR, atFDCWD, r.p.Str(target), flags,
-		child.Keep(r.p, attr), unsafe.Sizeof(*attr))
+	r.add("mount_setattr", target, unix.SYS_MOUNT_SETATTR, atFDCWD, r.k.Str(target), flags,
+		child.Keep(r.k, attr), unsafe.Sizeof(*attr))
 }
 
 // statSource checks a bind source in the parent, so that a missing one is
@@ -127,7 +127,7 @@ func (r *rootPlanner) bind(src, dst string, writable bool) error {
 		return err
 	}
 	r.mountPoint(dst, isDir)
-	r.add("mount", dst, unix.SYS_MOUNT, r.p.Str(host(resolved)), r.p.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
+	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str(host(resolved)), r.k.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
 	set := uint64(unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV)
 	if !writable {
 		set |= unix.MOUNT_ATTR_RDONLY
@@ -139,7 +139,7 @@ func (r *rootPlanner) bind(src, dst string, writable bool) error {
 func (r *rootPlanner) tmpfs(dst string, size int64, mode os.FileMode, flags uintptr) {
 	r.mountPoint(dst, true)
 	data := fmt.Sprintf("size=%d,mode=%o", size, mode&fs.ModePerm|modeSticky(mode))
-	r.add("mount", dst, unix.SYS_MOUNT, r.p.Str("tmpfs"), r.p.Str(rel(dst)), r.p.Str("tmpfs"), flags, r.p.Str(data))
+	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str(rel(dst)), r.k.Str("tmpfs"), flags, r.k.Str(data))
 }
 
 func modeSticky(m os.FileMode) os.FileMode {
@@ -151,16 +151,16 @@ func modeSticky(m os.FileMode) os.FileMode {
 
 func (r *rootPlanner) symlink(target, dst string) {
 	r.mkdirParents(dst)
-	r.add("symlink", dst, unix.SYS_SYMLINKAT, r.p.Str(target), atFDCWD, r.p.Str(rel(dst)))
+	r.add("symlink", dst, unix.SYS_SYMLINKAT, r.k.Str(target), atFDCWD, r.k.Str(rel(dst)))
 }
 
 // writeFile creates a small generated file in the new root.
 func (r *rootPlanner) writeFile(dst string, content string) {
 	r.mkdirParents(dst)
-	op := r.add("open", dst, unix.SYS_OPENAT, atFDCWD, r.p.Str(rel(dst)),
+	op := r.add("open", dst, unix.SYS_OPENAT, atFDCWD, r.k.Str(rel(dst)),
 		unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	op.Flags, op.Reg = child.FlagSave, 0
-	op = r.add("write", dst, unix.SYS_WRITE, 0, r.p.Str(content), uintptr(len(content)))
+	op = r.add("write", dst, unix.SYS_WRITE, 0, r.k.Str(content), uintptr(len(content)))
 	op.Use, op.Flags, op.Expect = 1, child.FlagExpect, uintptr(len(content))
 	op = r.add("close", dst, unix.SYS_CLOSE, 0)
 	op.Use = 1
@@ -168,16 +168,16 @@ func (r *rootPlanner) writeFile(dst string, content string) {
 
 // planRoot plans the whole root filesystem and the pivot into it.
 func (c *config) planRoot(r *rootPlanner) error {
-	r.add("mount", "/", unix.SYS_MOUNT, r.p.Str("none"), r.p.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
-	r.add("mount", stagingDir, unix.SYS_MOUNT, r.p.Str("sandbox-base"), r.p.Str(stagingDir), r.p.Str("tmpfs"),
-		unix.MS_NOSUID|unix.MS_NODEV, r.p.Str("mode=0755,size=64k"))
-	r.add("chdir", stagingDir, unix.SYS_CHDIR, r.p.Str(stagingDir))
+	r.add("mount", "/", unix.SYS_MOUNT, r.k.Str("none"), r.k.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
+	r.add("mount", stagingDir, unix.SYS_MOUNT, r.k.Str("sandbox-base"), r.k.Str(stagingDir), r.k.Str("tmpfs"),
+		unix.MS_NOSUID|unix.MS_NODEV, r.k.Str("mode=0755,size=64k"))
+	r.add("chdir", stagingDir, unix.SYS_CHDIR, r.k.Str(stagingDir))
 	for _, d := range []string{newRoot, oldRoot[1:]} {
-		r.add("mkdir", d, unix.SYS_MKDIRAT, atFDCWD, r.p.Str(d), 0o755)
+		r.add("mkdir", d, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(d), 0o755)
 	}
-	r.add("mount", "/", unix.SYS_MOUNT, r.p.Str("sandbox"), r.p.Str(newRoot), r.p.Str("tmpfs"),
-		unix.MS_NOSUID|unix.MS_NODEV, r.p.Str("mode=0755,size=4m"))
-	r.add("pivot_root", stagingDir, unix.SYS_PIVOT_ROOT, r.p.Str("."), r.p.Str(oldRoot[1:]))
+	r.add("mount", "/", unix.SYS_MOUNT, r.k.Str("sandbox"), r.k.Str(newRoot), r.k.Str("tmpfs"),
+		unix.MS_NOSUID|unix.MS_NODEV, r.k.Str("mode=0755,size=4m"))
+	r.add("pivot_root", stagingDir, unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str(oldRoot[1:]))
 
 	r.tops = map[string]os.FileMode{}
 	var err error
@@ -214,11 +214,11 @@ func (c *config) planRoot(r *rootPlanner) error {
 		}
 	}
 	r.index = -1
-	r.add("umount", oldRoot, unix.SYS_UMOUNT2, r.p.Str(oldRoot), unix.MNT_DETACH)
-	r.add("chdir", "/", unix.SYS_CHDIR, r.p.Str(newRoot))
-	r.add("pivot_root", "/", unix.SYS_PIVOT_ROOT, r.p.Str("."), r.p.Str("."))
-	r.add("umount", "base", unix.SYS_UMOUNT2, r.p.Str("."), unix.MNT_DETACH)
-	r.add("chdir", "/", unix.SYS_CHDIR, r.p.Str("/"))
+	r.add("umount", oldRoot, unix.SYS_UMOUNT2, r.k.Str(oldRoot), unix.MNT_DETACH)
+	r.add("chdir", "/", unix.SYS_CHDIR, r.k.Str(newRoot))
+	r.add("pivot_root", "/", unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str("."))
+	r.add("umount", "base", unix.SYS_UMOUNT2, r.k.Str("."), unix.MNT_DETACH)
+	r.add("chdir", "/", unix.SYS_CHDIR, r.k.Str("/"))
 	r.setattr("/", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
 	return nil
 }
@@ -316,11 +316,11 @@ func (r *rootPlanner) planChroot(root string) error {
 func (r *rootPlanner) planProc() {
 	r.index = -1
 	r.mountPoint("/proc", true)
-	r.add("mount", "/proc", unix.SYS_MOUNT, r.p.Str("proc"), r.p.Str(rel("/proc")), r.p.Str("proc"),
+	r.add("mount", "/proc", unix.SYS_MOUNT, r.k.Str("proc"), r.k.Str(rel("/proc")), r.k.Str("proc"),
 		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0)
 	for _, name := range procReadOnly {
 		p := rel("/proc/" + name)
-		r.add("mount", "/proc/"+name, unix.SYS_MOUNT, r.p.Str(p), r.p.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
+		r.add("mount", "/proc/"+name, unix.SYS_MOUNT, r.k.Str(p), r.k.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
 		r.setattr(p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true)
 		r.seq.Ops[len(r.seq.Ops)-1].Flags = child.FlagIgnore // absent on some kernels
 	}
@@ -332,7 +332,7 @@ func (r *rootPlanner) planDev() {
 	for _, name := range devFiles {
 		d := "/dev/" + name
 		r.mountPoint(d, false)
-		r.add("mount", d, unix.SYS_MOUNT, r.p.Str(host(d)), r.p.Str(rel(d)), 0, unix.MS_BIND, 0)
+		r.add("mount", d, unix.SYS_MOUNT, r.k.Str(host(d)), r.k.Str(rel(d)), 0, unix.MS_BIND, 0)
 	}
 	for _, l := range devLinks {
 		r.symlink(l[1], "/dev/"+l[0])

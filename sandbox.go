@@ -57,6 +57,7 @@ type config struct {
 	limits   limits
 	net      *netPool
 	freshNet bool
+	roots    *rootCache
 }
 
 type rlimitSpec struct {
@@ -90,6 +91,7 @@ func New() *Sandbox {
 		logger:   zap.NewNop(),
 		seccomp:  defaultSeccomp(),
 		net:      newNetPool(),
+		roots:    &rootCache{},
 	}}
 }
 
@@ -99,6 +101,7 @@ func (s *Sandbox) Clone() *Sandbox {
 	c := &Sandbox{cfg: s.cfg, errs: append([]error(nil), s.errs...)}
 	c.cfg.mounts = append([]mountSpec(nil), s.cfg.mounts...)
 	c.cfg.rlimits = append([]rlimitSpec(nil), s.cfg.rlimits...)
+	c.cfg.roots = &rootCache{}
 	return c
 }
 

@@ -121,7 +121,9 @@ func forkInit(p *Plan, cl3 *cloneArgs) (pid uintptr, err1 syscall.Errno) {
 //go:nocheckptr
 func initMain(p *Plan) {
 	s := &p.s
-	if !runInit(p) {
+	if !runInit(p) ||
+		(p.Root != nil && !runOps(p, p.Root.Ops, ListRoot, 0, &s.msg)) ||
+		!runOps(p, p.InitPost.Ops, ListInitPost, 0, &s.msg) {
 		sendAndExit(p.ReportW, &s.msg, 1)
 	}
 	var cpid uintptr

@@ -35,6 +35,8 @@ const (
 	ListCmd
 	ListPostFork
 	ListFork // the fork of the command itself failed
+	ListRoot
+	ListInitPost
 )
 
 // Message kinds sent on the report pipe.

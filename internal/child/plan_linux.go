@@ -67,8 +67,14 @@ type Plan struct {
 	// namespace whose files list more is not used (NrJoinNet).
 	NetCheck [3]uintptr
 
+	// Root, when set, runs after Init and before InitPost: the root
+	// filesystem, planned once and shared read-only by many runs.
+	Root *Shared
+	// InitPost runs after Root.
+	InitPost Seq
+
 	initStack, cmdStack []byte
-	keep                []any
+	Keeper
 	pidfd               int32
 	s                   scratch
 }
@@ -78,35 +84,47 @@ func NewPlan() *Plan {
 	return &Plan{CgroupFD: -1, ReportW: -1, ExecR: -1, ExecW: -1}
 }
 
+// Shared is a Seq with the memory its operations point to, planned once and
+// used read-only by any number of runs at once.
+type Shared struct {
+	Seq
+	Keeper
+}
+
+// Keeper keeps memory that operations point to alive. A Plan is one; a
+// Seq shared by many plans (a cached root filesystem) has its own.
+type Keeper struct{ keep []any }
+
 // Str returns a pointer to a NUL-terminated copy of s that lives as long as
-// the plan.
-func (p *Plan) Str(s string) uintptr {
+// the keeper.
+func (k *Keeper) Str(s string) uintptr {
 	b := make([]byte, len(s)+1)
 	copy(b, s)
-	p.keep = append(p.keep, b)
+	k.keep = append(k.keep, b)
 	return uintptr(unsafe.Pointer(&b[0]))
 }
 
-// Bytes returns a pointer to b, kept alive by the plan. b must not be empty.
-func (p *Plan) Bytes(b []byte) uintptr {
-	p.keep = append(p.keep, b)
+// Bytes returns a pointer to b, kept alive by the keeper. b must not be
+// empty.
+func (k *Keeper) Bytes(b []byte) uintptr {
+	k.keep = append(k.keep, b)
 	return uintptr(unsafe.Pointer(&b[0]))
 }
 
 // StrArray returns a pointer to a NULL-terminated array of C strings.
-func (p *Plan) StrArray(ss []string) uintptr {
+func (k *Keeper) StrArray(ss []string) uintptr {
 	arr := make([]uintptr, len(ss)+1)
 	for i, s := range ss {
-		arr[i] = p.Str(s)
+		arr[i] = k.Str(s)
 	}
-	p.keep = append(p.keep, arr)
+	k.keep = append(k.keep, arr)
 	return uintptr(unsafe.Pointer(&arr[0]))
 }
 
-// Keep keeps v alive as long as the plan and returns its address. v must be
-// a pointer to heap memory.
-func Keep[T any](p *Plan, v *T) uintptr {
-	p.keep = append(p.keep, v)
+// Keep keeps v alive as long as k and returns its address. v must be a
+// pointer to heap memory.
+func Keep[T any](k *Keeper, v *T) uintptr {
+	k.keep = append(k.keep, v)
 	return uintptr(unsafe.Pointer(v))
 }
 
@@ -120,6 +138,12 @@ func (p *Plan) Describe(list, index uint32) Info {
 		s = &p.Cmd
 	case ListPostFork:
 		s = &p.PostFork
+	case ListRoot:
+		if p.Root != nil {
+			s = &p.Root.Seq
+		}
+	case ListInitPost:
+		s = &p.InitPost
 	case ListFork:
 		return Info{Stage: "fork"}
 	}
