@@ -74,4 +74,3 @@ func (c *config) rootFor(userns bool) (*child.Shared, error) {
 	rc.key, rc.shared = key, sh
 	return sh, nil
 }
-

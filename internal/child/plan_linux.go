@@ -75,8 +75,8 @@ type Plan struct {
 
 	initStack, cmdStack []byte
 	Keeper
-	pidfd               int32
-	s                   scratch
+	pidfd int32
+	s     scratch
 }
 
 // NewPlan returns an empty plan.
