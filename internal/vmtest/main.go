@@ -41,13 +41,15 @@ func realMain() int {
 	timeout := flag.Duration("timeout", 20*time.Minute, "kill QEMU after this long")
 	mem := flag.String("m", "2G", "guest memory")
 	cpus := flag.Int("smp", 2, "guest CPUs")
+	testTimeout := flag.Duration("test-timeout", 10*time.Minute,
+		"-test.timeout for each binary unless the test flags set one (a test binary run directly has none)")
 	keep := flag.Bool("keep", false, "keep the work directory (initramfs, binaries)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: go run ./internal/vmtest [flags] [-- test flags]\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	testArgs := flag.Args()
+	testArgs := withTestTimeout(flag.Args(), *testTimeout)
 	if len(pkgs) == 0 {
 		pkgs = listFlag{"."}
 	}
@@ -160,8 +162,12 @@ func buildInitramfs(out string, mods []string, bins []testBinary, env, testArgs 
 // the exit status: 0 only if every binary ran and passed.
 func summarize(bins []testBinary, st guestStatus, err error) int {
 	codes := map[string]int{}
+	took := map[string]string{}
+	prev := st.Ready
 	for _, r := range st.Results {
 		codes[r.Name] = r.Code
+		took[r.Name] = fmt.Sprintf("%.1fs", r.At-prev)
+		prev = r.At
 	}
 	failed := 0
 	for _, b := range bins {
@@ -172,9 +178,9 @@ func summarize(bins []testBinary, st guestStatus, err error) int {
 			fmt.Fprintf(os.Stderr, "vmtest: %-40s did not finish (%s)\n", b.Name, b.Dir)
 		case code != 0:
 			failed++
-			fmt.Fprintf(os.Stderr, "vmtest: %-40s FAIL (exit %d, %s)\n", b.Name, code, b.Dir)
+			fmt.Fprintf(os.Stderr, "vmtest: %-40s FAIL (exit %d, %s, %s)\n", b.Name, code, took[b.Name], b.Dir)
 		default:
-			fmt.Fprintf(os.Stderr, "vmtest: %-40s ok (%s)\n", b.Name, b.Dir)
+			fmt.Fprintf(os.Stderr, "vmtest: %-40s ok (%s, %s)\n", b.Name, took[b.Name], b.Dir)
 		}
 	}
 	if err == nil && st.Done < 0 {
@@ -193,6 +199,24 @@ func summarize(bins []testBinary, st guestStatus, err error) int {
 	fmt.Fprintf(os.Stderr, "vmtest: PASS: %d test binaries passed in the cgroup v2 VM, %.1fs\n",
 		len(bins), time.Since(start).Seconds())
 	return 0
+}
+
+// withTestTimeout adds -test.timeout unless args have one: go test sets
+// 10m by default, a test binary run directly has no timeout, and a hung
+// test should end in a goroutine dump on the console, not a killed VM.
+func withTestTimeout(args []string, d time.Duration) []string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-test.timeout") || strings.HasPrefix(a, "--test.timeout") {
+			return args
+		}
+	}
+	if d <= 0 {
+		return args
+	}
+	return append([]string{"-test.timeout=" + d.String()}, args...)
 }
 
 func firstErr(errs ...error) error {
