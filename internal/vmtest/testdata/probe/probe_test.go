@@ -50,8 +50,9 @@ func TestCgroup2Mounted(t *testing.T) {
 func TestOwnGroupIsService(t *testing.T) {
 	inVM(t)
 	rel, _ := ownGroup(t)
-	if rel != "/system.slice/test.service" {
-		t.Fatalf("own cgroup %q, want /system.slice/test.service", rel)
+	// Plain service, or delegated with DelegateSubgroup=main.
+	if rel != "/system.slice/test.service" && rel != "/system.slice/test.service/main" {
+		t.Fatalf("own cgroup %q, want /system.slice/test.service[/main]", rel)
 	}
 }
 
@@ -104,10 +105,11 @@ func TestNamespaces(t *testing.T) {
 
 func TestCloneIntoCgroup(t *testing.T) {
 	inVM(t)
-	_, dir := ownGroup(t)
-	// A sibling leaf under system.slice: the service's own group holds
-	// processes, so it cannot have controller-enabled children.
+	rel, dir := ownGroup(t)
+	// A sibling of the test's own leaf: the leaf holds processes, so it
+	// cannot have controller-enabled children.
 	child := filepath.Join(filepath.Dir(dir), "probe-child")
+	want := "0::" + filepath.Join(filepath.Dir(rel), "probe-child")
 	if err := os.Mkdir(child, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +128,8 @@ func TestCloneIntoCgroup(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CLONE_INTO_CGROUP: %v", err)
 	}
-	if got := strings.TrimSpace(string(out)); got != "0::/system.slice/probe-child" {
-		t.Fatalf("child's cgroup %q, want 0::/system.slice/probe-child", got)
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Fatalf("child's cgroup %q, want %s", got, want)
 	}
 }
 
