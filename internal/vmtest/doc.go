@@ -10,7 +10,10 @@
 //	go run ./internal/vmtest -pkg ./internal/vmtest/testdata/probe -- -test.v
 //
 // Everything after "--" is passed to every test binary. The exit status is 0
-// only if every test binary passed in the guest.
+// only if every test binary passed in the guest (go run reports any failure
+// as exit status 1). Progress and per-phase timings (download, build, boot,
+// tests) go to stderr, the guest console to stdout; -keep keeps the work
+// directory with the initramfs for debugging.
 //
 // What it needs: Linux amd64, root, Go, and Debian's apt. It installs the
 // packages qemu-system-x86 and busybox-static when they are missing (flag
@@ -30,8 +33,16 @@
 // the Go toolchain) are available. /init mounts cgroup2 on /sys/fs/cgroup
 // (nsdelegate,memory_recursiveprot), enables cpu io memory pids at the root
 // and in /system.slice, moves itself into /init.scope and runs each test
-// binary, in its package directory, from /system.slice/test.service — the
-// shape of a systemd service — with SANDBOX_VMTEST=cgroup2 and CI set.
+// binary, in its package directory, the way systemd runs a service with
+// Delegate=yes and DelegateSubgroup=main: the test process lives in
+// /system.slice/test.service/main, test.service has the controllers enabled
+// and carries trusted.delegate=1 (set with the host's python3), and the
+// library makes its groups beside main. The environment is clean except for
+// PATH (the host's, plus the Go toolchain's bin), HOME=/root,
+// SANDBOX_VMTEST=cgroup2, CI (the host's, or true), GOTOOLCHAIN=local and
+// any -env values. Each binary gets -test.timeout (-test-timeout, default
+// 10m, as go test would) unless the test flags set one, since a test binary
+// run directly has no timeout.
 // Test output goes to the console (serial 0, copied to stdout); exit statuses
 // come back over a second serial port. KVM is used only when /dev/kvm opens
 // and the CPU has vmx/svm; otherwise QEMU's TCG emulation is used (about
