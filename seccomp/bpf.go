@@ -1,0 +1,148 @@
+package seccomp
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Classic BPF opcodes used here (linux/filter.h, linux/bpf_common.h).
+const (
+	opLdAbsW = 0x20 // A = word at k
+	opAndK   = 0x54 // A &= k
+	opJa     = 0x05 // pc += k
+	opJeqK   = 0x15 // pc += A == k ? jt : jf
+	opJgtK   = 0x25
+	opJgeK   = 0x35
+	opRetK   = 0x06 // return k
+)
+
+// Offsets in struct seccomp_data (linux/seccomp.h), little-endian.
+const (
+	offNr   = 0
+	offArch = 4
+	offArgs = 16
+)
+
+// maxInsns is BPF_MAXINSNS.
+const maxInsns = 4096
+
+// Data mirrors struct seccomp_data: what the kernel gives the filter.
+type Data struct {
+	Nr   uint32
+	Arch uint32
+	IP   uint64
+	Args [6]uint64
+}
+
+func (d *Data) bytes() []byte {
+	b := make([]byte, 64)
+	binary.LittleEndian.PutUint32(b[0:], d.Nr)
+	binary.LittleEndian.PutUint32(b[4:], d.Arch)
+	binary.LittleEndian.PutUint64(b[8:], d.IP)
+	for i, a := range d.Args {
+		binary.LittleEndian.PutUint64(b[16+8*i:], a)
+	}
+	return b
+}
+
+// Program is a compiled filter for one architecture.
+type Program struct {
+	arch  Arch
+	insns []unix.SockFilter
+}
+
+// Instructions returns the filter, ready for seccomp(SECCOMP_SET_MODE_FILTER).
+// The slice is the program's own: do not change it.
+func (p *Program) Instructions() []unix.SockFilter { return p.insns }
+
+// Len is the number of instructions.
+func (p *Program) Len() int { return len(p.insns) }
+
+// Arch is the architecture the program checks for.
+func (p *Program) Arch() Arch { return p.arch }
+
+// Run executes the program on d as the kernel would and returns the action
+// and the number of instructions executed.
+func (p *Program) Run(d Data) (Action, int, error) {
+	mem := d.bytes()
+	var a uint32
+	for pc, n := 0, 1; pc < len(p.insns); n++ {
+		in := p.insns[pc]
+		switch in.Code {
+		case opLdAbsW:
+			if int(in.K)+4 > len(mem) {
+				return 0, n, fmt.Errorf("seccomp: load out of bounds at %d", pc)
+			}
+			a = binary.LittleEndian.Uint32(mem[in.K:])
+			pc++
+		case opAndK:
+			a &= in.K
+			pc++
+		case opJa:
+			pc += 1 + int(in.K)
+		case opJeqK, opJgtK, opJgeK:
+			var taken bool
+			switch in.Code {
+			case opJeqK:
+				taken = a == in.K
+			case opJgtK:
+				taken = a > in.K
+			default:
+				taken = a >= in.K
+			}
+			if taken {
+				pc += 1 + int(in.Jt)
+			} else {
+				pc += 1 + int(in.Jf)
+			}
+		case opRetK:
+			return Action(in.K), n, nil
+		default:
+			return 0, n, fmt.Errorf("seccomp: unknown opcode %#x at %d", in.Code, pc)
+		}
+	}
+	return 0, 0, fmt.Errorf("seccomp: program ran off its end")
+}
+
+// String disassembles the program, one instruction a line.
+func (p *Program) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "; seccomp filter for %s, %d instructions\n", p.arch, len(p.insns))
+	for pc, in := range p.insns {
+		fmt.Fprintf(&b, "%04d  ", pc)
+		switch in.Code {
+		case opLdAbsW:
+			name := map[uint32]string{offNr: "nr", offArch: "arch"}[in.K]
+			if name == "" && in.K >= offArgs {
+				half := "lo"
+				if (in.K-offArgs)%8 == 4 {
+					half = "hi"
+				}
+				name = fmt.Sprintf("args[%d].%s", (in.K-offArgs)/8, half)
+			}
+			fmt.Fprintf(&b, "ld   %s", name)
+		case opAndK:
+			fmt.Fprintf(&b, "and  %#x", in.K)
+		case opJa:
+			fmt.Fprintf(&b, "ja   %04d", pc+1+int(in.K))
+		case opJeqK, opJgtK, opJgeK:
+			op := map[uint16]string{opJeqK: "jeq", opJgtK: "jgt", opJgeK: "jge"}[in.Code]
+			fmt.Fprintf(&b, "%-4s %#x, %04d, %04d", op, in.K, pc+1+int(in.Jt), pc+1+int(in.Jf))
+		case opRetK:
+			fmt.Fprintf(&b, "ret  %s", Action(in.K))
+		default:
+			fmt.Fprintf(&b, "?    %#v", in)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func stmt(code uint16, k uint32) unix.SockFilter { return unix.SockFilter{Code: code, K: k} }
+
+func jump(code uint16, k uint32, jt, jf uint8) unix.SockFilter {
+	return unix.SockFilter{Code: code, Jt: jt, Jf: jf, K: k}
+}
