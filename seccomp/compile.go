@@ -148,8 +148,8 @@ const (
 )
 
 type pending struct {
-	in       unix.SockFilter
-	jt, jf   int // tNext, tFail, or a literal offset >= 0
+	in     unix.SockFilter
+	jt, jf int // tNext, tFail, or a literal offset >= 0
 }
 
 // genRule emits: every condition in turn, failing to the rule's end; when
