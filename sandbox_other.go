@@ -20,9 +20,7 @@ func (p *Process) Kill() error { return ErrNotSupported }
 // Wait returns ErrNotSupported.
 func (p *Process) Wait() (*Result, error) { return nil, ErrNotSupported }
 
-type seccompSetting struct{}
-
-func defaultSeccomp() seccompSetting { return seccompSetting{} }
+type seccompProg struct{}
 
 func (s *Sandbox) start(context.Context, *exec.Cmd) (*Process, error) {
 	if len(s.errs) > 0 {

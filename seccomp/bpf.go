@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // Classic BPF opcodes used here (linux/filter.h, linux/bpf_common.h).
@@ -51,12 +49,21 @@ func (d *Data) bytes() []byte {
 // Program is a compiled filter for one architecture.
 type Program struct {
 	arch  Arch
-	insns []unix.SockFilter
+	insns []Instruction
 }
 
-// Instructions returns the filter, ready for seccomp(SECCOMP_SET_MODE_FILTER).
-// The slice is the program's own: do not change it.
-func (p *Program) Instructions() []unix.SockFilter { return p.insns }
+// Instruction is one classic BPF instruction, laid out as struct
+// sock_filter (linux/filter.h).
+type Instruction struct {
+	Code uint16
+	Jt   uint8
+	Jf   uint8
+	K    uint32
+}
+
+// BPF returns the program's instructions. The slice is the program's own:
+// do not change it.
+func (p *Program) BPF() []Instruction { return p.insns }
 
 // Len is the number of instructions.
 func (p *Program) Len() int { return len(p.insns) }
@@ -141,8 +148,8 @@ func (p *Program) String() string {
 	return b.String()
 }
 
-func stmt(code uint16, k uint32) unix.SockFilter { return unix.SockFilter{Code: code, K: k} }
+func stmt(code uint16, k uint32) Instruction { return Instruction{Code: code, K: k} }
 
-func jump(code uint16, k uint32, jt, jf uint8) unix.SockFilter {
-	return unix.SockFilter{Code: code, Jt: jt, Jf: jf, K: k}
+func jump(code uint16, k uint32, jt, jf uint8) Instruction {
+	return Instruction{Code: code, Jt: jt, Jf: jf, K: k}
 }

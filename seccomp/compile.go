@@ -3,8 +3,6 @@ package seccomp
 import (
 	"fmt"
 	"slices"
-
-	"golang.org/x/sys/unix"
 )
 
 // Compile compiles the policy for this program's architecture.
@@ -26,7 +24,7 @@ func (p *Policy) CompileFor(arch Arch) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	insns := []unix.SockFilter{
+	insns := []Instruction{
 		stmt(opLdAbsW, offArch),
 		jump(opJeqK, audit, 1, 0),
 		stmt(opRetK, uint32(KillProcess)),
@@ -97,7 +95,7 @@ func int64cmp(a, b uint32) int {
 }
 
 // genTree emits the search over segs, with A holding the call number.
-func genTree(segs []segment, def Action) ([]unix.SockFilter, error) {
+func genTree(segs []segment, def Action) ([]Instruction, error) {
 	if len(segs) == 1 {
 		return genLeaf(segs[0], def)
 	}
@@ -110,7 +108,7 @@ func genTree(segs []segment, def Action) ([]unix.SockFilter, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []unix.SockFilter
+	var out []Instruction
 	if len(left) <= 255 {
 		out = append(out, jump(opJgeK, segs[mid].lo, uint8(len(left)), 0))
 	} else {
@@ -123,11 +121,11 @@ func genTree(segs []segment, def Action) ([]unix.SockFilter, error) {
 
 // genLeaf emits one segment: a return, or the rules of one call tried in
 // order, then the default.
-func genLeaf(s segment, def Action) ([]unix.SockFilter, error) {
+func genLeaf(s segment, def Action) ([]Instruction, error) {
 	if s.rules == nil {
-		return []unix.SockFilter{stmt(opRetK, uint32(s.action))}, nil
+		return []Instruction{stmt(opRetK, uint32(s.action))}, nil
 	}
-	var out []unix.SockFilter
+	var out []Instruction
 	for _, r := range s.rules {
 		if len(r.Conds) == 0 {
 			return append(out, stmt(opRetK, uint32(r.Action))), nil
@@ -148,13 +146,13 @@ const (
 )
 
 type pending struct {
-	in     unix.SockFilter
+	in     Instruction
 	jt, jf int // tNext, tFail, or a literal offset >= 0
 }
 
 // genRule emits: every condition in turn, failing to the rule's end; when
 // all hold, return the rule's action.
-func genRule(r Rule) ([]unix.SockFilter, error) {
+func genRule(r Rule) ([]Instruction, error) {
 	var code []pending
 	var condEnd []int // index after each condition's code
 	for _, c := range r.Conds {
@@ -196,7 +194,7 @@ func genRule(r Rule) ([]unix.SockFilter, error) {
 	}
 	code = append(code, pending{in: stmt(opRetK, uint32(r.Action))})
 	end := len(code)
-	out := make([]unix.SockFilter, len(code))
+	out := make([]Instruction, len(code))
 	ci := 0
 	for i, pd := range code {
 		for ci < len(condEnd) && i >= condEnd[ci] {

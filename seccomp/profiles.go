@@ -15,6 +15,7 @@ var allowed = []string{
 	"readahead", "readlink", "readlinkat", "readv", "rename", "renameat", "renameat2", "rmdir", "sendfile", "splice",
 	"stat", "statfs", "statx", "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "tee", "truncate",
 	"umask", "unlink", "unlinkat", "utime", "utimensat", "utimes", "vmsplice", "write", "writev", "cachestat",
+	"pipe", "pipe2",
 	"fgetxattr", "flistxattr", "fremovexattr", "fsetxattr", "getxattr", "lgetxattr", "listxattr", "llistxattr",
 	"lremovexattr", "lsetxattr", "removexattr", "setxattr", "inotify_add_watch", "inotify_init", "inotify_init1",
 	"inotify_rm_watch", "fanotify_mark", "landlock_create_ruleset", "landlock_add_rule",
