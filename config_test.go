@@ -103,3 +103,5 @@ func ExampleNamespace_String() {
 	fmt.Println(PID|Net|Mount, Time)
 	// Output: pid|net|mnt time
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
