@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox"
+)
+
+// A runner runs the static true once per call of run. run must be safe for
+// concurrent calls (the 2-worker throughput phase).
+type runner struct {
+	name   string
+	inProc bool // runs in this process: its Go heap per run is reported
+	run    func() error
+	close  func()
+
+	lat     []time.Duration // per-run latencies from the rounds
+	alloc   uint64          // TotalAlloc over the rounds' runs
+	runs    int             // runs the rounds completed
+	tput    [2]float64      // runs/s with 1 and 2 workers
+	skipped string          // why it did not start
+	failed  error           // why it stopped mid-way
+}
+
+// env is what the runners share: the temp dir, the built binaries.
+type env struct {
+	dir     string // temp dir, removed at the end; holds true, sbx, judge, bundles
+	trueBin string // dir/true, a static binary
+	modRoot string // the module's root directory
+	install bool
+	log     func(format string, args ...any)
+}
+
+// runCmd runs a command with no stdio (so os/exec starts no copying
+// goroutines) and, when it fails, runs it once more with its output kept
+// to say why.
+func runCmd(name string, args ...string) error {
+	if err := exec.Command(name, args...).Run(); err != nil {
+		return explain(err, name, args...)
+	}
+	return nil
+}
+
+func explain(err error, name string, args ...string) error {
+	out, _ := exec.Command(name, args...).CombinedOutput()
+	msg := strings.TrimSpace(string(out))
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	if msg != "" {
+		return fmt.Errorf("%s: %w: %s", filepath.Base(name), err, msg)
+	}
+	return fmt.Errorf("%s: %w", filepath.Base(name), err)
+}
+
+// buildTrue compiles int main(){return 0;} statically into e.dir/true.
+func (e *env) buildTrue() error {
+	src := filepath.Join(e.dir, "true.c")
+	if err := os.WriteFile(src, []byte("int main(void){return 0;}\n"), 0o644); err != nil {
+		return err
+	}
+	e.trueBin = filepath.Join(e.dir, "true")
+	out, err := exec.Command("gcc", "-static", "-O2", "-o", e.trueBin, src).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("gcc -static (needs gcc and libc6-dev): %v: %s", err, out)
+	}
+	return nil
+}
+
+// goBuild builds the module's package pkg (e.g. ./examples/sbx) into e.dir.
+func (e *env) goBuild(pkg, name string) (string, error) {
+	bin := filepath.Join(e.dir, name)
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Dir = e.modRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v: %s", pkg, err, bytes.TrimSpace(out))
+	}
+	return bin, nil
+}
+
+// moduleRoot is the directory of the go.mod of the working directory.
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %v", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("not inside a Go module: run from the repository")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// lookOrInstall finds bin, installing the Debian package pkg with apt-get
+// when allowed.
+func (e *env) lookOrInstall(bin, pkg string) (string, error) {
+	if p, err := exec.LookPath(bin); err == nil {
+		return p, nil
+	}
+	if !e.install {
+		return "", fmt.Errorf("%s not found (apt-get install %s, or run with -install)", bin, pkg)
+	}
+	e.log("installing %s with apt-get", pkg)
+	apt := func(args ...string) error {
+		cmd := exec.Command("apt-get", args...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("apt-get %s: %v: %s", strings.Join(args, " "), err, lastLine(out))
+		}
+		return nil
+	}
+	if err := apt("install", "-y", "--no-install-recommends", pkg); err != nil {
+		if uerr := apt("update"); uerr != nil {
+			return "", uerr
+		}
+		if err := apt("install", "-y", "--no-install-recommends", pkg); err != nil {
+			return "", err
+		}
+	}
+	return exec.LookPath(bin)
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
+
+func (e *env) execRunner() (*runner, error) {
+	return &runner{name: "exec", inProc: true, run: func() error { return runCmd(e.trueBin) }}, nil
+}
+
+// libRunner runs /b/true through one reused *sandbox.Sandbox.
+func (e *env) libRunner(name string, sb *sandbox.Sandbox) (*runner, error) {
+	sb = sb.Bind(e.dir, "/b")
+	run := func() error {
+		res, err := sb.Run(exec.Command("/b/true"))
+		if err != nil {
+			return err
+		}
+		if res.Status != sandbox.OK || res.ExitCode != 0 {
+			return fmt.Errorf("status %v, exit code %d, signal %v", res.Status, res.ExitCode, res.Signal)
+		}
+		return nil
+	}
+	return &runner{name: name, inProc: true, run: run, close: func() { sb.Close() }}, nil
+}
+
+func (e *env) sbxRunner() (*runner, error) {
+	bin, err := e.goBuild("./examples/sbx", "sbx")
+	if err != nil {
+		return nil, err
+	}
+	return &runner{name: "sbx", run: func() error {
+		return runCmd(bin, "--bind", e.dir+":/b", "--", "/b/true")
+	}}, nil
+}
+
+func (e *env) bwrapRunner() (*runner, error) {
+	bin, err := e.lookOrInstall("bwrap", "bubblewrap")
+	if err != nil {
+		return nil, err
+	}
+	return &runner{name: "bubblewrap", run: func() error {
+		return runCmd(bin, "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", e.trueBin)
+	}}, nil
+}
+
+// runnerNames are the runners in table order.
+var runnerNames = []string{"exec", "library", "library+limits", "sbx", "bubblewrap", "crun", "runc"}
+
+// newRunner sets up the runner called name.
+func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
+	switch name {
+	case "exec":
+		return e.execRunner()
+	case "library":
+		return e.libRunner(name, sandbox.New())
+	case "library+limits":
+		return e.libRunner(name, sandbox.New().MemoryLimit(256<<20).PidsLimit(64).CPUTimeLimit(time.Second))
+	case "sbx":
+		return e.sbxRunner()
+	case "bubblewrap":
+		return e.bwrapRunner()
+	case "crun", "runc":
+		return e.ociRunner(ctx, name)
+	}
+	return nil, fmt.Errorf("unknown runner %q (want one of %s)", name, strings.Join(runnerNames, ","))
+}
+
+func kernel() string {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return "?"
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+func goVersion() string { return runtime.Version() }
