@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sandboxkit/sandbox"
 )
 
 // judgeResult is the judge corpus's summary, as printed and in -json.
@@ -42,6 +44,8 @@ func runJudge(ctx context.Context, e *env) judgeResult {
 	}
 	gocache := filepath.Join(e.dir, "gocache")
 	os.MkdirAll(gocache, 0o755)
+	// Go compiles run as the sandbox's user, which must write the cache.
+	os.Chown(gocache, sandbox.DefaultUID, sandbox.DefaultGID)
 	reports := filepath.Join(e.dir, "judge-reports")
 	os.MkdirAll(reports, 0o755)
 	judge := func(src string) (string, error) {

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// requireRoot: the library's runs need root. Under CI=true a missing root
+// is a failure, elsewhere a skip that says how to run the test.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("this test must run as root under CI")
+	}
+	t.Skip("needs root: sudo go test ./bench")
+}
+
+func TestBenchSmall(t *testing.T) {
+	requireRoot(t)
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("needs gcc and libc6-dev to build a static true")
+	}
+	before, _ := os.ReadDir(os.TempDir())
+	var out, errs strings.Builder
+	code := run(context.Background(), []string{"-runs", "5", "-rounds", "1", "-duration", "200ms",
+		"-only", "exec,library", "-install=false", "-judge=false"}, &out, &errs)
+	t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errs.String())
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, row := range []string{"| exec | ", "| library | "} {
+		if !strings.Contains(out.String(), row) {
+			t.Errorf("the table has no row starting %q", row)
+		}
+	}
+	if !strings.Contains(out.String(), "| runner | median ms | p95 ms | × plain exec |") {
+		t.Error("the table header is missing")
+	}
+	if strings.Contains(out.String(), "skipped") || strings.Contains(out.String(), "failed") {
+		t.Error("a runner was skipped or failed")
+	}
+	// The temp dir is gone.
+	after, _ := os.ReadDir(os.TempDir())
+	for _, e := range after {
+		if strings.HasPrefix(e.Name(), "sbxbench-") && !containsName(before, e.Name()) {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+}
+
+func containsName(ents []os.DirEntry, name string) bool {
+	for _, e := range ents {
+		if e.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+func TestExpected(t *testing.T) {
+	for name, want := range map[string]string{
+		"ac.c": "AC", "tle-re_forkbomb.go": "TLE RE", "ac_network.py": "AC", "mle.cpp": "MLE",
+	} {
+		if got := strings.Join(expected(name), " "); got != want {
+			t.Errorf("expected(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := verdictCode("RE(SIGSEGV)"); got != "RE" {
+		t.Errorf("verdictCode = %q", got)
+	}
+}
