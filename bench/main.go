@@ -163,8 +163,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rows := results(rs)
-	fmt.Fprintf(stdout, "\nstatic `true`, %d rounds × %d runs per runner, throughput over %v; kernel %s, %d CPUs\n\n",
-		o.rounds, o.runs, o.duration, kernel(), numCPU())
+	fmt.Fprintf(stdout, "\nstatic `true`, %d rounds × %d runs per runner, throughput over %v; kernel %s, %d CPUs, load average %s\n\n",
+		o.rounds, o.runs, o.duration, kernel(), numCPU(), loadAvg())
 	printTable(stdout, rows)
 
 	rep := report{Time: time.Now().UTC(), Kernel: kernel(), CPUs: numCPU(), Runs: o.runs,

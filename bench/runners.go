@@ -210,3 +210,17 @@ func kernel() string {
 func numCPU() int { return runtime.NumCPU() }
 
 func goVersion() string { return runtime.Version() }
+
+// loadAvg is /proc/loadavg's first three fields: other load on the machine
+// skews the figures, the 2-worker ones most.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
