@@ -68,6 +68,16 @@ func (s *stdio) setErr(err error) {
 
 func openDevNull(flag int) (*os.File, error) { return os.OpenFile(os.DevNull, flag, 0) }
 
+// fileWriter hides an *os.File so that it is treated as any io.Writer.
+type fileWriter struct{ f *os.File }
+
+func (w fileWriter) Write(b []byte) (int, error) { return w.f.Write(b) }
+
+func isRegular(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
+}
+
 // setupStdio prepares the child's descriptors. Copiers start only with
 // start(), after the fork.
 func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
@@ -108,9 +118,15 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 			}()
 		})
 	}
-	// stdout and stderr; the same writer for both shares one pipe.
+	// stdout and stderr; the same writer for both shares one pipe. Under
+	// OutputLimit a file that is not a regular one (a pipe, a terminal,
+	// /dev/null) is copied and counted too: RLIMIT_FSIZE binds only
+	// regular files.
 	var shared *os.File
 	for i, w := range []io.Writer{cmd.Stdout, cmd.Stderr} {
+		if f, ok := w.(*os.File); ok && out != nil && !isRegular(f) {
+			w = fileWriter{f}
+		}
 		switch w := w.(type) {
 		case nil:
 			f, err := openDevNull(os.O_WRONLY)

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sbxBinary builds sbx once for the test.
+func sbxBinary(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("needs root under CI=true")
+		}
+		t.Skip("needs root: sudo go test ./examples/sbx")
+	}
+	bin := filepath.Join(t.TempDir(), "sbx")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v %s", err, out)
+	}
+	return bin
+}
+
+// TestExitCodes: sbx's exit code carries the command's, or its verdict's.
+func TestExitCodes(t *testing.T) {
+	bin := sbxBinary(t)
+	policy := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(policy, []byte(`{"defaultAction":"allow","rules":[{"syscalls":["mkdir","mkdirat"],"action":"errno:13","optional":true}]}`), 0o644)
+	tests := []struct {
+		args []string
+		code int
+		json string
+	}{
+		{[]string{"--", "true"}, 0, ""},
+		{[]string{"--", "sh", "-c", "exit 3"}, 3, ""},
+		{[]string{"--", "sh", "-c", "kill -SEGV $$"}, 128 + 11, ""},
+		{[]string{"--wall-time", "100ms", "--json", "--", "sleep", "5"}, exitWallTime, `"status":"WallTimeLimitExceeded"`},
+		{[]string{"--mem", "32MiB", "--json", "--", "python3", "-c", "a=bytearray(200<<20)"}, exitMemory, `"status":"MemoryLimitExceeded"`},
+		{[]string{"--cpu-time", "200ms", "--", "sh", "-c", "while :; do :; done"}, exitCPUTime, ""},
+		{[]string{"--output-limit", "1k", "--", "yes"}, exitOutput, ""},
+		{[]string{"--", "no-such-command"}, exitNotFound, ""},
+		{[]string{"--bind", "/nonexistent:/x", "--", "true"}, exitSetup, ""},
+		{[]string{"--seccomp", policy, "--", "mkdir", "/tmp/d"}, 1, ""},
+		{[]string{"--seccomp", "strict", "--", "/usr/bin/python3", "-c", "import socket; socket.socket()"}, 1, ""},
+		{[]string{"--mem", "tiny", "--", "true"}, 2, ""},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(bin, tt.args...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tt.code || !strings.Contains(stderr.String(), tt.json) {
+			t.Errorf("sbx %q: exit %d, want %d; stderr %s", tt.args, code, tt.code, stderr.String())
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1024": 1024, "64k": 64 << 10, "64KiB": 64 << 10, "256M": 256 << 20, "1GiB": 1 << 30, "2g": 2 << 30} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "-1", "1.5G", "99999999999T"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) accepted", in)
+		}
+	}
+}
