@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	// The programs built for the tests live in temporary directories.
-	for _, dir := range []string{probeDir, staticTrueDir} {
+	for _, dir := range []string{probeDir, staticTrueDir, victimDir} {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}
