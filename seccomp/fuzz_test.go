@@ -91,4 +91,3 @@ func FuzzParseJSON(f *testing.F) {
 		}
 	})
 }
-
