@@ -315,6 +315,9 @@ func (p *Process) cleanupFailed() {
 	if p.pid > 0 {
 		reap(p.pid)
 	}
+	if p.rp != nil {
+		p.rp.plan.Release()
+	}
 	if p.pidfd >= 0 {
 		unix.Close(p.pidfd)
 	}

@@ -54,6 +54,7 @@ func (p *Process) wait() {
 	exited := readMsg(p.report, &m) && m.Kind == child.MsgExited
 	ws, ru := reap(p.pid)
 	end := time.Now()
+	p.rp.plan.Release()
 	// init is reaped, so its PID namespace is empty: nothing of the run is
 	// left in its network namespace but sockets the next user checks for.
 	p.releaseNet(true)

@@ -2,6 +2,7 @@ package child
 
 import (
 	"runtime"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -51,8 +52,8 @@ func Start(p *Plan) (pid, pidfd int, err error) {
 	var upid uintptr
 	var errno syscall.Errno
 	if p.VM {
-		p.initStack = make([]byte, vmStackSize)
-		p.cmdStack = make([]byte, vmStackSize)
+		p.initStack = stackPool.Get().(*[vmStackSize]byte)[:]
+		p.cmdStack = stackPool.Get().(*[vmStackSize]byte)[:]
 		upid, errno = startVM(p)
 	} else {
 		upid, errno = forkInit(p, cl3)
@@ -68,6 +69,21 @@ func Start(p *Plan) (pid, pidfd int, err error) {
 // vmStackSize is the stack of an init or command started with CLONE_VM.
 // Their code is a short chain of nosplit functions and raw system calls.
 const vmStackSize = 16 << 10
+
+// stackPool recycles the stacks of finished runs.
+var stackPool = sync.Pool{New: func() any { return new([vmStackSize]byte) }}
+
+// Release returns what the plan borrowed. Call it only once init has been
+// reaped: until then init (and, until its execve, the command) may run on
+// the plan's stacks.
+func (p *Plan) Release() {
+	for _, s := range []*[]byte{&p.initStack, &p.cmdStack} {
+		if *s != nil {
+			stackPool.Put((*[vmStackSize]byte)(*s))
+			*s = nil
+		}
+	}
+}
 
 // stackTop is the 16-byte aligned top of a stack buffer.
 //
