@@ -72,13 +72,32 @@ func mustUpper(t *testing.T, h *Host, arg, want string) {
 }
 
 // lastRestart returns the fields of the newest restart log entry.
-func lastRestart(t *testing.T, logs *observer.ObservedLogs) map[string]any {
+// restartAfter waits (bounded) for restart entry number n+1 and returns it.
+func restartAfter(t *testing.T, logs *observer.ObservedLogs, n int) map[string]any {
 	t.Helper()
-	entries := logs.FilterMessage("plugin died, restarting").All()
-	if len(entries) == 0 {
-		t.Fatal("no restart logged")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if entries := logs.FilterMessage("plugin died, restarting").All(); len(entries) > n {
+			return entries[n].ContextMap()
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no restart logged")
+		}
 	}
-	return entries[len(entries)-1].ContextMap()
+}
+
+// The supervisor logs a restart on its own goroutine, possibly just after
+// the failed call returned: wait (bounded) for the entry with that reason.
+func lastRestart(t *testing.T, logs *observer.ObservedLogs, reason string) map[string]any {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		entries := logs.FilterMessage("plugin died, restarting").All()
+		if n := len(entries); n > 0 && entries[n-1].ContextMap()["reason"] == reason {
+			return entries[n-1].ContextMap()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no restart logged with reason %q", reason)
+		}
+	}
 }
 
 func TestPluginRecovers(t *testing.T) {
@@ -90,7 +109,7 @@ func TestPluginRecovers(t *testing.T) {
 	if _, err := call(h, 10*time.Second, "crash", ""); !errors.Is(err, ErrPluginExited) {
 		t.Fatalf("crash: %v, want ErrPluginExited", err)
 	}
-	if f := lastRestart(t, logs); f["reason"] != "crash" || f["status"] != "NonZeroExit" || f["exit_code"] != int64(2) {
+	if f := lastRestart(t, logs, "crash"); f["reason"] != "crash" || f["status"] != "NonZeroExit" || f["exit_code"] != int64(2) {
 		t.Errorf("crash logged as %v", f)
 	}
 	mustUpper(t, h, "after crash", "AFTER CRASH")
@@ -104,7 +123,7 @@ func TestPluginRecovers(t *testing.T) {
 		t.Errorf("hang returned after %v", d)
 	}
 	mustUpper(t, h, "after hang", "AFTER HANG")
-	if f := lastRestart(t, logs); f["reason"] != "deadline" || f["status"] != "Killed" {
+	if f := lastRestart(t, logs, "deadline"); f["reason"] != "deadline" || f["status"] != "Killed" {
 		t.Errorf("hang logged as %v", f)
 	}
 
@@ -137,7 +156,7 @@ func TestPluginMemoryLimit(t *testing.T) {
 	if _, err := call(h, 10*time.Second, "alloc", "256"); !errors.Is(err, ErrPluginExited) {
 		t.Fatalf("alloc 256 MiB under 64 MiB: %v, want ErrPluginExited", err)
 	}
-	if f := lastRestart(t, logs); f["reason"] != "limit" || f["status"] != "MemoryLimitExceeded" {
+	if f := lastRestart(t, logs, "limit"); f["reason"] != "limit" || f["status"] != "MemoryLimitExceeded" {
 		t.Errorf("logged as %v", f)
 	}
 	mustUpper(t, h, "after oom", "AFTER OOM")
@@ -167,8 +186,9 @@ func TestPluginBackoff(t *testing.T) {
 		}
 	}
 	mustUpper(t, h, "x", "X")
+	before := len(logs.FilterMessage("plugin died, restarting").All())
 	call(h, 10*time.Second, "crash", "")
-	if f := lastRestart(t, logs); f["backoff"] != 20*time.Millisecond {
+	if f := restartAfter(t, logs, before); f["backoff"] != 20*time.Millisecond {
 		t.Errorf("backoff after an answer: %v, want 20ms", f["backoff"])
 	}
 }
