@@ -4,8 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 var (
@@ -51,6 +53,7 @@ func benchSandbox(b *testing.B, sb *Sandbox) {
 	requireRoot(b)
 	dir := staticTrue(b)
 	sb = sb.Bind(dir, "/bench")
+	defer sb.Close()
 	b.ReportAllocs()
 	for b.Loop() {
 		res, err := sb.Run(exec.Command("/bench/true"))
@@ -63,16 +66,28 @@ func benchSandbox(b *testing.B, sb *Sandbox) {
 // BenchmarkRun: New() with its defaults.
 func BenchmarkRun(b *testing.B) { benchSandbox(b, New()) }
 
+// BenchmarkRunFreshNetwork: defaults, but a new network namespace per run
+// (the network namespace pool off): the pool's gain is the difference.
+func BenchmarkRunFreshNetwork(b *testing.B) { benchSandbox(b, New().FreshNetwork()) }
+
 // BenchmarkRunLimits: defaults plus memory, pids and CPU-time limits.
 func BenchmarkRunLimits(b *testing.B) {
 	benchSandbox(b, New().MemoryLimit(256<<20).PidsLimit(64).CPUTimeLimit(1e9))
 }
 
 // BenchmarkRunParallel: concurrent callers of one Sandbox.
-func BenchmarkRunParallel(b *testing.B) {
+func BenchmarkRunParallel(b *testing.B) { benchParallel(b, New()) }
+
+// BenchmarkRunParallelLimits: concurrent callers, with limits.
+func BenchmarkRunParallelLimits(b *testing.B) {
+	benchParallel(b, New().MemoryLimit(256<<20).PidsLimit(64).CPUTimeLimit(1e9))
+}
+
+func benchParallel(b *testing.B, sb *Sandbox) {
 	requireRoot(b)
 	dir := staticTrue(b)
-	sb := New().Bind(dir, "/bench")
+	sb = sb.Bind(dir, "/bench")
+	defer sb.Close()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -83,4 +98,34 @@ func BenchmarkRunParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkInterleaved alternates a plain exec and a New() run of the same
+// static true and reports both medians and p99s and their ratios, so that
+// the machine's noise hits both alike.
+func BenchmarkInterleaved(b *testing.B) {
+	requireRoot(b)
+	dir := staticTrue(b)
+	bin := filepath.Join(dir, "true")
+	sb := New().Bind(dir, "/bench")
+	defer sb.Close()
+	var ex, sx []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if err := exec.Command(bin).Run(); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if res, err := sb.Run(exec.Command("/bench/true")); err != nil || res.Status != OK {
+			b.Fatalf("%+v %v", res, err)
+		}
+		ex, sx = append(ex, t1.Sub(t0)), append(sx, time.Since(t1))
+	}
+	slices.Sort(ex)
+	slices.Sort(sx)
+	q := func(d []time.Duration, p int) float64 { return float64(d[len(d)*p/100]) / 1e6 }
+	b.ReportMetric(q(ex, 50), "exec-p50-ms")
+	b.ReportMetric(q(sx, 50), "sandbox-p50-ms")
+	b.ReportMetric(q(sx, 50)/q(ex, 50), "p50-ratio")
+	b.ReportMetric(q(sx, 99)/q(ex, 99), "p99-ratio")
 }
