@@ -172,6 +172,7 @@ func TestPluginBackoff(t *testing.T) {
 	for range 4 {
 		call(h, 10*time.Second, "crash", "")
 	}
+	restartAfter(t, logs, 3) // the fourth is logged on the supervisor's goroutine
 	var got []time.Duration
 	for _, e := range logs.FilterMessage("plugin died, restarting").All() {
 		got = append(got, time.Duration(e.ContextMap()["backoff"].(time.Duration)))
