@@ -71,7 +71,6 @@ func mustUpper(t *testing.T, h *Host, arg, want string) {
 	}
 }
 
-// lastRestart returns the fields of the newest restart log entry.
 // restartAfter waits (bounded) for restart entry number n+1 and returns it.
 func restartAfter(t *testing.T, logs *observer.ObservedLogs, n int) map[string]any {
 	t.Helper()
