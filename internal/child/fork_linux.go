@@ -332,9 +332,8 @@ func joinNet(p *Plan, fd uintptr) syscall.Errno {
 	return 0
 }
 
-// netDirty reads the NetCheck files of the current network namespace: more
-// than a header line in any of them (or a failed read) means sockets are
-// left.
+// netDirty reads the NetCheck files of the current network namespace (see
+// Plan.NetCheck); a failed read counts as dirty.
 //
 //go:nosplit
 //go:norace
@@ -347,26 +346,67 @@ func netDirty(p *Plan) bool {
 		}
 		fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, atFDCWD, p.NetCheck[i], syscall.O_RDONLY|syscall.O_CLOEXEC, 0, 0, 0)
 		if e != 0 {
-			continue // e.g. no IPv6: nothing to list
+			continue // e.g. no IPv6: nothing to count
 		}
 		n, _, e := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
 		syscall.RawSyscall6(syscall.SYS_CLOSE, fd, 0, 0, 0, 0, 0)
-		if e != 0 || n > uintptr(len(buf)) {
+		if e != 0 || n >= uintptr(len(buf)) {
 			return true
 		}
-		lines := 0
-		for j := uintptr(0); j < n; j++ {
-			// unsafe.Add, not buf[j]: no bounds check, so no panic path
-			// (and its stack) in the nosplit chain, even instrumented.
-			if *(*byte)(unsafe.Add(unsafe.Pointer(buf), j)) == '\n' {
-				lines++
+		if i < NetCheckCounters {
+			if nonzeroCounter(buf, n) {
+				return true
 			}
-		}
-		if lines > 1 || (lines == 0 && n > 0) {
+		} else if lines(buf, n) > 1 {
 			return true
 		}
 	}
 	return false
+}
+
+// at is buf[j] without a bounds check (no panic path in the nosplit chain).
+//
+//go:nosplit
+//go:nocheckptr
+func at(buf *[512]byte, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Pointer(buf), j)) }
+
+// nonzeroCounter says whether an "inuse N" or " tw N" counter of a
+// /proc/net/sockstat file is not 0. (Its other counters are global.)
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func nonzeroCounter(buf *[512]byte, n uintptr) bool {
+	for j := uintptr(0); j+6 < n; j++ {
+		k := uintptr(0)
+		switch {
+		case at(buf, j) == ' ' && at(buf, j+1) == 't' && at(buf, j+2) == 'w' && at(buf, j+3) == ' ':
+			k = j + 4
+		case at(buf, j) == 'i' && at(buf, j+1) == 'n' && at(buf, j+2) == 'u' && at(buf, j+3) == 's' && at(buf, j+4) == 'e' && at(buf, j+5) == ' ':
+			k = j + 6
+		default:
+			continue
+		}
+		if k < n && at(buf, k) >= '1' && at(buf, k) <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// lines counts the newlines in buf[:n].
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func lines(buf *[512]byte, n uintptr) int {
+	c := 0
+	for j := uintptr(0); j < n; j++ {
+		if at(buf, j) == '\n' {
+			c++
+		}
+	}
+	return c
 }
 
 // atFDCWD is AT_FDCWD (-100) as a system call argument.

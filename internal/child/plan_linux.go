@@ -62,9 +62,11 @@ type Plan struct {
 	// cleared it (VM only).
 	Dumpable uintptr
 
-	// NetCheck are /proc files (C strings) that list a network
-	// namespace's sockets, one header line when it has none: a joined
-	// namespace whose files list more is not used (NrJoinNet).
+	// NetCheck are /proc files (C strings) that tell whether a network
+	// namespace still holds sockets: the first NetCheckCounters are
+	// sockstat files (a non-zero "inuse" or "tw" counter), the rest list
+	// sockets after one header line. A joined namespace that holds any is
+	// not used (NrJoinNet).
 	NetCheck [3]uintptr
 
 	// Root, when set, runs after Init and before InitPost: the root
@@ -78,6 +80,9 @@ type Plan struct {
 	pidfd int32
 	s     scratch
 }
+
+// NetCheckCounters is how many of Plan.NetCheck are sockstat files.
+const NetCheckCounters = 2
 
 // NewPlan returns an empty plan.
 func NewPlan() *Plan {
