@@ -58,7 +58,7 @@ var Attacks = []Attack{
 		Description: "open init's binary, the host program, for writing through /proc/1/exe (nothing written)"},
 	{Name: "proc-1-exe-read", Class: ClassExe, StoppedBy: initNonDumpable,
 		Description: "read init's binary through /proc/1/exe"},
-	{Name: "proc-self-exe-write", Class: ClassExe, StoppedBy: "read-only bind, and a running binary (EROFS/ETXTBSY)",
+	{Name: "proc-self-exe-write", Class: ClassExe, StoppedBy: "the binary is not writable by the sandbox's uid (EACCES), on a read-only bind",
 		Description: "open its own binary for writing through /proc/self/exe (nothing written)"},
 	{Name: "proc-1-mem", Class: ClassProcfs, StoppedBy: initNonDumpable,
 		Description: "open init's memory, /proc/1/mem"},
@@ -74,11 +74,11 @@ var Attacks = []Attack{
 	// Terminals.
 	{Name: "tiocsti", Class: ClassTerminal, Needs: NeedTTY, NeedsSeccomp: true, StoppedBy: "seccomp EPERM (ioctl TIOCSTI); no controlling terminal",
 		Description: "push a character into the input of the terminal handed in as stdin (TIOCSTI)"},
-	{Name: "tiocsti-ctty", Class: ClassTerminal, Needs: NeedTTY, NeedsSeccomp: true, StoppedBy: "seccomp EPERM (ioctl TIOCSTI)",
+	{Name: "tiocsti-ctty", Class: ClassTerminal, Needs: NeedTTY, NeedsSeccomp: true, StoppedBy: "seccomp EPERM (ioctl TIOCSTI): TIOCSCTTY itself succeeds",
 		Description: "setsid, make stdin its controlling terminal (TIOCSCTTY), then TIOCSTI"},
 	{Name: "tioclinux", Class: ClassTerminal, Needs: NeedTTY, StoppedBy: "seccomp EPERM (ioctl TIOCLINUX); a pty is no VT",
 		Description: "TIOCLINUX (the console ioctls whose paste-selection injects input) on stdin"},
-	{Name: "dev-tty", Class: ClassTerminal, StoppedBy: "new session, no controlling terminal (ENXIO)",
+	{Name: "dev-tty", Class: ClassTerminal, StoppedBy: "no /dev/tty in the minimal /dev (ENOENT); no controlling terminal (ENXIO)",
 		Description: "open /dev/tty, the controlling terminal of the host session"},
 
 	// Seccomp bypasses.
@@ -122,7 +122,7 @@ var Attacks = []Attack{
 		Description: "read init's memory with process_vm_readv"},
 	{Name: "pidfd-getfd", Class: ClassPtrace, StoppedBy: seccompEPERM + " (pidfd_getfd)",
 		Description: "take init's descriptor 0 with pidfd_open and pidfd_getfd"},
-	{Name: "kill-init", Class: ClassSignals, StoppedBy: "the kernel drops SIGKILL to a namespace's init from inside it",
+	{Name: "kill-init", Class: ClassSignals, StoppedBy: "init runs as another uid (EPERM); the kernel drops SIGKILL to a namespace's init from inside it",
 		Description: "SIGKILL the PID namespace's init, which must survive"},
 	{Name: "kill-host", Class: ClassSignals, Needs: NeedHostPID, StoppedBy: "PID namespace (ESRCH)",
 		Description: "signal 0 to a host process by its host pid"},
