@@ -59,6 +59,14 @@
 // foreign-ABI attacks are in that set: without a filter, int 0x80 getuid
 // just works, which is no escape but leaves nothing to assert.
 //
+// Without a filter, what escapes inside New() on this kernel is exactly
+// that set except tiocsti (the handed-in terminal is not the command's
+// controlling one), bpf and syslog (host sysctls): tiocsti-ctty does
+// escape, because the command, a session leader with no controlling
+// terminal, may take the handed-in terminal with TIOCSCTTY; only the
+// filter's refusal of TIOCSTI (or dev.tty.legacy_tiocsti=0 on 6.2+
+// kernels) stops the injection.
+//
 // Under a user namespace (the rootless path) the command holds no
 // capability in the initial namespace either, so the expectations are the
 // same; with RunAs(0) setuid0 and setgid0 report "already uid 0" as
