@@ -814,8 +814,10 @@ static int userns_regain(void) {
 	write_str("/proc/self/gid_map", m);
 	if (unshare(CLONE_NEWNS) < 0) return escaped("unshare(CLONE_NEWUSER) succeeded (uid_map %s; CLONE_NEWNS: %s)", um ? "refused" : "written", E(errno));
 	char *d = tmpdir();
-	if (d && mount("victim", d, "tmpfs", 0, "size=4k") == 0)
-		return escaped("unshare(CLONE_NEWUSER|CLONE_NEWNS) then mount(tmpfs) as root of its own user namespace");
+	int r = d ? mount("victim", d, "tmpfs", 0, "size=4k") : -1;
+	if (r == 0) umount2(d, MNT_DETACH);
+	if (d) rmdir(d);
+	if (r == 0) return escaped("unshare(CLONE_NEWUSER|CLONE_NEWNS) then mount(tmpfs) as root of its own user namespace");
 	return escaped("unshare(CLONE_NEWUSER) and unshare(CLONE_NEWNS) succeeded");
 }
 static int unshare_mount(void) { return must_fail(unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)"); }
