@@ -88,8 +88,10 @@ func TestDefaults(t *testing.T) {
 	if stat[6] != "0" {
 		t.Errorf("tty_nr %s, want 0", stat[6])
 	}
-	if stat[5] == "0" || stat[5] == "1" {
-		t.Errorf("session %s: not a session of its own", stat[5])
+	// init's new session (init is PID 1), of which the command is not the
+	// leader, so it can never acquire a controlling terminal.
+	if stat[5] != "1" || stat[4] == "1" {
+		t.Errorf("session %s, process group %s: want init's session and a group of its own", stat[5], stat[4])
 	}
 	// Nothing of the host's /tmp leaks in, nothing is left there.
 	before, _ := filepath.Glob("/tmp/*")

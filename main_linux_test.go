@@ -3,6 +3,8 @@ package sandbox
 import (
 	"os"
 	"testing"
+
+	"github.com/sandboxkit/sandbox/internal/victims"
 )
 
 func TestMain(m *testing.M) {
@@ -21,7 +23,8 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	// The programs built for the tests live in temporary directories.
-	for _, dir := range []string{probeDir, staticTrueDir, victimDir} {
+	victims.Cleanup()
+	for _, dir := range []string{probeDir, staticTrueDir} {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}

@@ -192,7 +192,10 @@ func (c *config) planCmd(rp *runPlan, cmd *command, ns Namespace, cgFDs []int, f
 		// After joining: the command's cgroup root is its own group.
 		seq.Add(info("unshare cgroup"), unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
 	}
-	seq.Add(info("setsid"), unix.SYS_SETSID)
+	// A process group of its own in init's new session, which has no
+	// controlling terminal: not being a session leader, the command can
+	// never acquire one (TIOCSCTTY on a terminal handed in as stdin fails).
+	seq.Add(info("setpgid"), unix.SYS_SETPGID, 0, 0)
 	seq.Add(info("pdeathsig"), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
 	planFDs(seq, files, []int{p.ExecW, p.ReportW})
 	for _, rl := range c.rlimitsFor() {
