@@ -20,9 +20,10 @@
 //	             a minimal /dev, a writable 128 MiB /tmp
 //	identity     uid/gid 65534, no supplementary groups, every capability
 //	             dropped (bounding and ambient sets too), no_new_privs
-//	process      a minimal init is PID 1; the command has its own session,
-//	             no controlling terminal, only stdio and ExtraFiles, only
-//	             cmd.Env; everything dies with the embedding process
+//	process      a minimal init is PID 1; the command is in init's new
+//	             session, which has no controlling terminal (and, not its
+//	             leader, it cannot take one), with only stdio and
+//	             ExtraFiles, only cmd.Env; all dies with the embedder
 //	seccomp      seccomp.Default()
 //
 // # What it does not
