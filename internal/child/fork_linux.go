@@ -15,40 +15,15 @@ import (
 // norace, and call only raw system calls.
 
 const (
-	cloneIntoCgroup = 0x200000000 // CLONE_INTO_CGROUP, linux/sched.h
-	clonePidfd      = 0x1000      // CLONE_PIDFD, linux/sched.h
-	wall            = 0x40000000  // __WALL, linux/wait.h
-	errPipe         = uintptr(syscall.EPIPE)
+	clonePidfd = 0x1000     // CLONE_PIDFD, linux/sched.h
+	wall       = 0x40000000 // __WALL, linux/wait.h
+	errPipe    = uintptr(syscall.EPIPE)
 )
-
-// cloneArgs mirrors struct clone_args (linux/sched.h).
-type cloneArgs struct {
-	flags      uint64
-	pidFD      uint64
-	childTID   uint64
-	parentTID  uint64
-	exitSignal uint64
-	stack      uint64
-	stackSize  uint64
-	tls        uint64
-	setTID     uint64
-	setTIDSize uint64
-	cgroup     uint64
-}
 
 // Start forks the init process described by p. It returns the init's PID
 // and a pidfd for it. p must not change until the run is over.
 func Start(p *Plan) (pid, pidfd int, err error) {
 	p.pidfd = -1
-	var cl3 *cloneArgs
-	if p.CgroupFD >= 0 {
-		cl3 = &cloneArgs{
-			flags:      uint64(p.CloneFlags) | clonePidfd | cloneIntoCgroup,
-			pidFD:      uint64(uintptr(unsafe.Pointer(&p.pidfd))),
-			exitSignal: uint64(syscall.SIGCHLD),
-			cgroup:     uint64(p.CgroupFD),
-		}
-	}
 	var upid uintptr
 	var errno syscall.Errno
 	if p.VM {
@@ -56,10 +31,9 @@ func Start(p *Plan) (pid, pidfd int, err error) {
 		p.cmdStack = stackPool.Get().(*[vmStackSize]byte)[:]
 		upid, errno = startVM(p)
 	} else {
-		upid, errno = forkInit(p, cl3)
+		upid, errno = forkInit(p)
 	}
 	runtime.KeepAlive(p)
-	runtime.KeepAlive(cl3)
 	if errno != 0 {
 		return 0, -1, errno
 	}
@@ -111,14 +85,10 @@ func startVM(p *Plan) (uintptr, syscall.Errno) {
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkInit(p *Plan, cl3 *cloneArgs) (pid uintptr, err1 syscall.Errno) {
+func forkInit(p *Plan) (pid uintptr, err1 syscall.Errno) {
 	runtimeBeforeFork()
-	if cl3 != nil {
-		pid, _, err1 = syscall.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(cl3)), unsafe.Sizeof(*cl3), 0)
-	} else {
-		pid, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, p.CloneFlags|clonePidfd|uintptr(syscall.SIGCHLD),
-			0, uintptr(unsafe.Pointer(&p.pidfd)), 0, 0, 0)
-	}
+	pid, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, p.CloneFlags|clonePidfd|uintptr(syscall.SIGCHLD),
+		0, uintptr(unsafe.Pointer(&p.pidfd)), 0, 0, 0)
 	if err1 != 0 || pid != 0 {
 		runtimeAfterFork()
 		return pid, err1

@@ -34,9 +34,6 @@ func (s *Seq) Add(info Info, nr uintptr, args ...uintptr) *Op {
 type Plan struct {
 	// CloneFlags are the CLONE_NEW* flags of the first clone.
 	CloneFlags uintptr
-	// CgroupFD, when >= 0, is a cgroup2 directory the init is cloned
-	// into (clone3 with CLONE_INTO_CGROUP).
-	CgroupFD int
 
 	Init     Seq // run by init before it forks the command
 	Cmd      Seq // run by the command, ending in execve
@@ -86,7 +83,7 @@ const NetCheckCounters = 2
 
 // NewPlan returns an empty plan.
 func NewPlan() *Plan {
-	return &Plan{CgroupFD: -1, ReportW: -1, ExecR: -1, ExecW: -1}
+	return &Plan{ReportW: -1, ExecR: -1, ExecW: -1}
 }
 
 // Shared is a Seq with the memory its operations point to, planned once and
