@@ -8,17 +8,19 @@
 //	parent (Go runtime)                 init (clone child, PID 1)          command
 //	-------------------                 -------------------------          -------
 //	pipes, plan, runtime_BeforeFork
-//	clone(namespaces, CLONE_PIDFD) ---> runtime_AfterForkInChild
-//	runtime_AfterFork                   InitOps[0..k): close unneeded fds,
-//	write uid/gid maps,                 PDEATHSIG, read(sync) -- waits
-//	join cgroup (v1) ------ "go" -----> InitOps[k..]: cgroup/time ns,
-//	                                    mounts, pivot_root, hostname, lo up,
-//	                                    non-dumpable
-//	                                    fork() ----------------------------> CmdOps: setsid, fds, chdir,
-//	                                    PostForkOps: close fds               rlimits, caps, ids,
-//	                                    read(exec pipe) <-- EOF on exec ---- no_new_privs, seccomp,
-//	read(report) <--- Started --------  (or an error record)                execve
-//	                                    wait4 loop: reap everything
+//	clone(namespaces, CLONE_PIDFD) ---> (fork: runtime_AfterForkInChild;
+//	runtime_AfterFork                    CLONE_VM: own stack, signals
+//	                                     stay blocked)
+//	write uid/gid maps                  Init: close unneeded fds,
+//	                ------ "go" ------> PDEATHSIG, read(sync); join a
+//	                                    pooled network namespace; time
+//	                                    ns; Root: mounts, pivot_root;
+//	                                    InitPost: hostname, lo up
+//	                                    fork or vfork ---------------------> Cmd: join the run's cgroup
+//	                                    PostFork: close fds                  (write "0" to cgroup.procs),
+//	                                    read(exec pipe) <-- EOF on exec ---- cgroup ns, pgid, fds, rlimits,
+//	read(report) <--- Started --------  (or an error record)                caps, ids, chdir, no_new_privs,
+//	                                    wait4 loop: reap everything          seccomp, execve
 //	read(report) <--- Exited{status,    the command is reaped:
 //	                   rusage} -------  exit_group(0): the kernel kills
 //	wait4(init)                         what is left in the PID namespace
