@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -93,11 +94,16 @@ func TestDefaults(t *testing.T) {
 	if stat[5] != "1" || stat[4] == "1" {
 		t.Errorf("session %s, process group %s: want init's session and a group of its own", stat[5], stat[4])
 	}
-	// Nothing of the host's /tmp leaks in, nothing is left there.
-	before, _ := filepath.Glob("/tmp/*")
-	sh("ls /tmp")
-	after, _ := filepath.Glob("/tmp/*")
-	if len(after) > len(before) {
-		t.Errorf("host /tmp grew: %d → %d entries", len(before), len(after))
+	// The sandbox's /tmp is its own: what a run writes there never
+	// reaches the host's /tmp, and the host's entries are not visible.
+	mark := filepath.Join("/tmp", fmt.Sprintf("sandbox-defaults-%d", os.Getpid()))
+	os.WriteFile(mark+"-host", nil, 0o644)
+	defer os.Remove(mark + "-host")
+	if out := sh("touch " + mark + "; ls -A /tmp"); strings.TrimSpace(out) != filepath.Base(mark) {
+		t.Errorf("the sandbox's /tmp holds %q", out)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		os.Remove(mark)
+		t.Errorf("a file written to the sandbox's /tmp appeared in the host's")
 	}
 }
