@@ -92,8 +92,8 @@ func TestCPUQuota(t *testing.T) {
 		t.Fatalf("%+v\n%s", res, out)
 	}
 	// spin counts wall time: at half a core it takes ~2x its CPU time.
-	if ratio := float64(res.WallTime) / float64(res.CPUTime); ratio < 1.6 || ratio > 2.6 {
-		t.Errorf("wall %v / cpu %v = %.2f, want about 2", res.WallTime, res.CPUTime, ratio)
+	if ratio := float64(res.WallTime) / float64(res.CPUTime); ratio < 1.6 || ratio > 5 { // over 2 when the machine is busy
+		t.Errorf("wall %v / cpu %v = %.2f, want about 2 (at least 1.6)", res.WallTime, res.CPUTime, ratio)
 	}
 }
 
