@@ -71,6 +71,13 @@ func (p *Program) Len() int { return len(p.insns) }
 // Arch is the architecture the program checks for.
 func (p *Program) Arch() Arch { return p.arch }
 
+// Evaluate executes the program on d as the kernel would and returns the
+// action it decides.
+func (p *Program) Evaluate(d Data) (Action, error) {
+	a, _, err := p.Run(d)
+	return a, err
+}
+
 // Run executes the program on d as the kernel would and returns the action
 // and the number of instructions executed.
 func (p *Program) Run(d Data) (Action, int, error) {
