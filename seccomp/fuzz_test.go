@@ -2,13 +2,15 @@ package seccomp
 
 import (
 	"encoding/binary"
+	"reflect"
+	"slices"
 	"syscall"
 	"testing"
 )
 
 // policyFrom decodes a random policy from fuzz input: a default action and
-// up to 16 rules on the calls numbered in the input, with conditions.
-func policyFrom(b []byte) *Policy {
+// up to 16 rules on calls numbered below 64 on arch, with conditions.
+func policyFrom(b []byte, arch Arch) *Policy {
 	actions := []Action{Allow, KillProcess, Errno(syscall.EPERM), Errno(syscall.ENOSYS), Trap, Log}
 	next := func(n int) uint64 {
 		if len(b) < n {
@@ -19,12 +21,14 @@ func policyFrom(b []byte) *Policy {
 		b = b[n:]
 		return binary.LittleEndian.Uint64(buf[:])
 	}
+	table, _, _ := arch.table()
 	names := make([]string, 0, 64)
-	for name, nr := range syscallsAmd64 {
+	for name, nr := range table {
 		if nr < 64 {
 			names = append(names, name)
 		}
 	}
+	slices.Sort(names) // the same input, the same policy
 	p := &Policy{Default: actions[next(1)%uint64(len(actions))]}
 	for r := next(1) % 16; r > 0; r-- {
 		rule := Rule{Action: actions[next(1)%uint64(len(actions))]}
@@ -45,18 +49,23 @@ func FuzzCompile(f *testing.F) {
 	f.Add([]byte{2, 3, 0, 1, 5, 1, 0, 2, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0}, uint32(5), uint64(0xffffffff), uint64(1<<32))
 	f.Add([]byte{0, 15, 1, 2, 3, 4, 5, 6, 7, 8, 9}, uint32(0), uint64(0), uint64(0))
 	f.Fuzz(func(t *testing.T, spec []byte, nr uint32, a0, a1 uint64) {
-		p := policyFrom(spec)
-		prog, err := p.CompileFor(AMD64)
+		arch, audit := AMD64, uint32(auditArchX8664)
+		if nr&(1<<31) != 0 {
+			arch, audit = ARM64, auditArchAArch64
+		}
+		p := policyFrom(spec, arch)
+		prog, err := p.CompileFor(arch)
 		if err != nil {
 			t.Fatalf("compile: %v", err)
 		}
 		for _, d := range []Data{
-			{Nr: nr % 80, Arch: auditArchX8664, Args: [6]uint64{a0, a1, a0, a1, a0, a1}},
-			{Nr: nr % 80, Arch: auditArchX8664, Args: [6]uint64{a1, a0, a1 ^ a0, a0 >> 32, a1 << 32, ^a0}},
-			{Nr: nr, Arch: auditArchX8664, Args: [6]uint64{a0, a1}},
+			{Nr: nr % 80, Arch: audit, Args: [6]uint64{a0, a1, a0, a1, a0, a1}},
+			{Nr: nr % 80, Arch: audit, Args: [6]uint64{a1, a0, a1 ^ a0, a0 >> 32, a1 << 32, ^a0}},
+			{Nr: nr &^ (1 << 31), Arch: audit, Args: [6]uint64{a0, a1}},
+			{Nr: nr % 80, Arch: auditArchX8664 ^ auditArchAArch64 ^ audit, Args: [6]uint64{a0, a1}},
 		} {
 			got, _, err := prog.Run(d)
-			if want := p.Decide(AMD64, d); err != nil || got != want {
+			if want := p.Decide(arch, d); err != nil || got != want {
 				t.Fatalf("%+v: got %v (%v), want %v\n%s", d, got, err, want, prog)
 			}
 		}
@@ -86,8 +95,8 @@ func FuzzParseJSON(f *testing.F) {
 		if err != nil {
 			t.Fatalf("round trip: %v\n%s", err, out)
 		}
-		if a, b := p.Decide(Native(), Data{}), q.Decide(Native(), Data{}); a != b {
-			t.Fatalf("round trip changed the policy: %v vs %v", a, b)
+		if !reflect.DeepEqual(p, q) {
+			t.Fatalf("round trip changed the policy:\n%+v\n%+v", p, q)
 		}
 	})
 }

@@ -26,7 +26,7 @@ var allowed = []string{
 	"remap_file_pages", "get_mempolicy", "set_mempolicy", "mbind", "set_mempolicy_home_node",
 	// processes, threads, signals, scheduling
 	"arch_prctl", "capget", "capset", "execve", "execveat", "exit", "exit_group", "fork", "vfork", "futex",
-	"futex_waitv", "get_robust_list", "set_robust_list", "get_thread_area", "set_thread_area", "set_tid_address",
+	"futex_waitv", "futex_wake", "futex_wait", "futex_requeue", "map_shadow_stack", "mseal", "process_mrelease", "get_robust_list", "set_robust_list", "get_thread_area", "set_thread_area", "set_tid_address",
 	"getcpu", "getegid", "geteuid", "getgid", "getgroups", "getitimer", "setitimer", "getpgid", "getpgrp", "getpid",
 	"getppid", "getpriority", "setpriority", "getresgid", "getresuid", "getrlimit", "setrlimit", "prlimit64",
 	"getrusage", "getsid", "gettid", "getuid", "kill", "tgkill", "tkill", "pause", "pidfd_open", "pidfd_send_signal",
@@ -64,7 +64,7 @@ var refused = []string{
 	"open_by_handle_at", "name_to_handle_at", "unshare", "setns", "swapon", "swapoff", "reboot", "acct",
 	"clock_settime", "clock_adjtime", "settimeofday", "adjtimex", "quotactl", "quotactl_fd", "iopl", "ioperm",
 	"syslog", "io_uring_setup", "io_uring_enter", "io_uring_register", "lookup_dcookie", "vhangup", "uselib",
-	"fanotify_init", "sethostname", "setdomainname", "modify_ldt",
+	"fanotify_init", "sethostname", "setdomainname", "modify_ldt", "nfsservctl",
 }
 
 // Values the argument filters compare with (linux/sched.h, asm/ioctls.h,
