@@ -27,12 +27,13 @@ const (
 // maxInsns is BPF_MAXINSNS.
 const maxInsns = 4096
 
-// Data mirrors struct seccomp_data: what the kernel gives the filter.
+// Data mirrors struct seccomp_data (linux/seccomp.h): what the kernel
+// gives the filter, laid out little-endian as on amd64 and arm64.
 type Data struct {
-	Nr   uint32
-	Arch uint32
-	IP   uint64
-	Args [6]uint64
+	Nr   uint32    // the call number; an int in the kernel, a 32-bit word to the filter (-1 is 0xffffffff)
+	Arch uint32    // AUDIT_ARCH_* of the calling ABI
+	IP   uint64    // instruction_pointer
+	Args [6]uint64 // the arguments, whole 64-bit registers
 }
 
 func (d *Data) bytes() []byte {

@@ -156,6 +156,7 @@ func TestPolicyErrors(t *testing.T) {
 		is   error
 	}{
 		{"nil policy", nil, AMD64, "nil policy", nil},
+		{"zero policy", &Policy{}, AMD64, "empty", nil},
 		{"unknown syscall", &Policy{Default: Allow, Rules: []Rule{{Syscalls: []string{"frobnicate"}, Action: Allow}}}, AMD64, "frobnicate", nil},
 		{"open on arm64", &Policy{Default: Allow, Rules: []Rule{{Syscalls: []string{"open"}, Action: Allow}}}, ARM64, "open", nil},
 		{"empty rule", &Policy{Default: Allow, Rules: []Rule{{Action: Allow}}}, AMD64, "names no system call", nil},

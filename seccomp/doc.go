@@ -7,8 +7,30 @@
 // first (a call through another ABI — i386 via int 0x80 on amd64, or x32 —
 // kills the process), then finds the call's rules with a balanced binary
 // search over call numbers, so the common calls pass in about ten
-// instructions whatever the policy's size. Program.Run executes a program
-// the way the kernel does, for tests; Program.String disassembles it.
+// instructions whatever the policy's size (read, write and futex take 10
+// or 11 under Default). The rules of one call are tried in order, and a
+// call none of them matches gets the default action. Conditional jumps
+// reach only 255 instructions, so longer distances go through JA
+// trampolines; a program over the kernel's 4096 instructions is
+// ErrTooLong. Compile does not change the policy and may run
+// concurrently.
+//
+// Program.Instructions (or SockFprog) is what seccomp(2) takes:
+//
+//	prog, err := seccomp.Default().Compile() // for runtime.GOARCH
+//	filter := prog.Instructions()            // []unix.SockFilter
+//
+// Program.Evaluate and Program.Run execute a program the way the kernel
+// does, for tests; Program.String disassembles it; Policy.Decide is the
+// policy's plain-Go meaning the compiled program is tested against.
+//
+// # System call tables
+//
+// The names of amd64 and arm64 come from the kernel's own tables
+// (arch/x86/entry/syscalls/syscall_64.tbl and scripts/syscall.tbl, kept
+// under internal/gen/testdata) through go generate; they end with mseal
+// (462). A policy naming a call the architecture lacks is a
+// *PolicyError, unless the rule is Optional.
 //
 // # Profiles
 //
@@ -47,15 +69,25 @@
 //	                                           it performs
 //	lookup_dcookie, vhangup, uselib,           obsolete or administrative
 //	fanotify_init
+//	nfsservctl                                 (gone from the kernel)
 //	personality other than 0, 8, 0x20000,      e.g. ADDR_NO_RANDOMIZE
-//	0x20008, 0xffffffff
+//	0x20008, 0xffffffff                        (turns off ASLR)
 //	ioctl TIOCSTI, TIOCLINUX                   typing into a terminal the
 //	                                           command was handed
 //
+// clone3 gets ENOSYS rather than EPERM: its flags are in memory the filter
+// cannot read, and ENOSYS makes glibc and others fall back to clone, whose
+// flags it can.
+//
 // Strict is a profile for online judges: enough for static and dynamic C
 // and C++ programs, python3 and Go binaries to read, compute, write and
-// exit, with threads but no new processes, sockets or anything else
-// (EPERM).
+// exit, with threads (clone with CLONE_THREAD) but no new processes,
+// sockets or anything else. Its default action is EPERM, not ENOSYS: a
+// refused call reads as "not allowed", and no runtime mistakes it for an
+// old kernel and takes a path the profile did not plan for. execve stays
+// allowed because the sandbox installs the filter right before its own
+// execve of the command; the command may therefore exec other programs,
+// which run under the same filter.
 //
 // # JSON
 //

@@ -155,7 +155,9 @@ type Rule struct {
 }
 
 // Policy is a default action and rules. A Policy is plain data: build it,
-// then Compile it (as often as needed, concurrently too).
+// then Compile it (as often as needed, concurrently too). A policy with no
+// rules is legal, its default decides every call, but the zero Policy
+// (kill-thread for everything) is refused as a mistake.
 type Policy struct {
 	Default Action
 	Rules   []Rule
@@ -255,6 +257,10 @@ func (p *Policy) validate(arch Arch) (map[uint32][]Rule, error) {
 	t, _, err := arch.table()
 	if err != nil {
 		return nil, err
+	}
+	if p.Default == KillThread && len(p.Rules) == 0 {
+		// The zero Policy: almost surely not built on purpose.
+		return nil, &PolicyError{Field: "policy", Value: "{}", Reason: "empty: no rules and the zero default action (kill-thread)"}
 	}
 	if !p.Default.valid() {
 		return nil, &PolicyError{Field: "default", Value: p.Default, Reason: "unknown action"}
