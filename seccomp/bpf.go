@@ -122,10 +122,19 @@ func (p *Program) Run(d Data) (Action, int, error) {
 	return 0, 0, fmt.Errorf("seccomp: program ran off its end")
 }
 
-// String disassembles the program, one instruction a line.
+// String disassembles the program, one instruction a line: its address,
+// then the instruction with jump targets as addresses; a comparison with
+// the call number is commented with the call's name.
 func (p *Program) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "; seccomp filter for %s, %d instructions\n", p.arch, len(p.insns))
+	names := map[uint32]string{}
+	if t, _, err := p.arch.table(); err == nil {
+		for name, nr := range t {
+			names[nr] = name
+		}
+	}
+	loaded := uint32(0xffffffff) // offset last loaded into A
 	for pc, in := range p.insns {
 		fmt.Fprintf(&b, "%04d  ", pc)
 		switch in.Code {
@@ -139,13 +148,23 @@ func (p *Program) String() string {
 				name = fmt.Sprintf("args[%d].%s", (in.K-offArgs)/8, half)
 			}
 			fmt.Fprintf(&b, "ld   %s", name)
+			loaded = in.K
 		case opAndK:
 			fmt.Fprintf(&b, "and  %#x", in.K)
+			loaded = 0xffffffff
 		case opJa:
 			fmt.Fprintf(&b, "ja   %04d", pc+1+int(in.K))
 		case opJeqK, opJgtK, opJgeK:
 			op := map[uint16]string{opJeqK: "jeq", opJgtK: "jgt", opJgeK: "jge"}[in.Code]
 			fmt.Fprintf(&b, "%-4s %#x, %04d, %04d", op, in.K, pc+1+int(in.Jt), pc+1+int(in.Jf))
+			switch name, ok := names[in.K]; {
+			case loaded == offNr && ok:
+				fmt.Fprintf(&b, "  ; %s", name)
+			case loaded == offNr && in.K == x32SyscallBit:
+				b.WriteString("  ; x32 ABI")
+			case loaded == offArch:
+				b.WriteString(map[Arch]string{AMD64: "  ; AUDIT_ARCH_X86_64", ARM64: "  ; AUDIT_ARCH_AARCH64"}[p.arch])
+			}
 		case opRetK:
 			fmt.Fprintf(&b, "ret  %s", Action(in.K))
 		default:

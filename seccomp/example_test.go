@@ -22,12 +22,12 @@ func ExampleProgram_String() {
 	// Output:
 	// ; seccomp filter for amd64, 9 instructions
 	// 0000  ld   arch
-	// 0001  jeq  0xc000003e, 0003, 0002
+	// 0001  jeq  0xc000003e, 0003, 0002  ; AUDIT_ARCH_X86_64
 	// 0002  ret  kill-process
 	// 0003  ld   nr
-	// 0004  jge  0x2, 0006, 0005
+	// 0004  jge  0x2, 0006, 0005  ; open
 	// 0005  ret  allow
-	// 0006  jge  0x40000000, 0008, 0007
+	// 0006  jge  0x40000000, 0008, 0007  ; x32 ABI
 	// 0007  ret  errno:38
 	// 0008  ret  kill-process
 }
