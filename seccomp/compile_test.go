@@ -210,3 +210,23 @@ func BenchmarkCompile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRunDefault runs Default's amd64 program in the interpreter and
+// reports the instructions a call executes.
+func BenchmarkRunDefault(b *testing.B) {
+	prog, err := Default().CompileFor(AMD64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"read", "write", "futex", "personality"} {
+		nr, _ := AMD64.Number(name)
+		d := Data{Nr: nr, Arch: auditArchX8664, Args: [6]uint64{0: 0xffffffff}}
+		b.Run(name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				_, n, _ = prog.Run(d)
+			}
+			b.ReportMetric(float64(n), "insns/call")
+		})
+	}
+}
