@@ -26,11 +26,11 @@
 //
 // # System call tables
 //
-// The names of amd64 and arm64 come from the kernel's own tables
-// (arch/x86/entry/syscalls/syscall_64.tbl and scripts/syscall.tbl, kept
-// under internal/gen/testdata) through go generate; they end with mseal
-// (462). A policy naming a call the architecture lacks is a
-// *PolicyError, unless the rule is Optional.
+// The names and numbers of amd64 and arm64 are generated (go generate)
+// from golang.org/x/sys/unix's tables, which that module generates from the
+// kernel's own (syscall_64.tbl, the generic unistd.h). A policy naming a
+// call the architecture lacks is a *PolicyError, unless the rule is
+// Optional.
 //
 // # Profiles
 //
