@@ -13,20 +13,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
-// requireRoot skips a privileged test when not root, except under CI=true
-// where a skip would hide a failure.
-func requireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("privileged test run without root under CI=true")
-	}
-	t.Skip("needs root: run `sudo go test ./...`")
-}
+func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 
 var (
 	probeOnce sync.Once

@@ -17,7 +17,6 @@ type runPlan struct {
 	userns    bool
 	insideUID int
 	insideGID int
-	openFDs   []int // bind sources etc., closed by the parent after the fork
 }
 
 // cloneFlags maps a namespace set to clone(2) flags. Cgroup and Time are

@@ -157,9 +157,6 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 				unix.Close(fd)
 			}
 		}
-		for _, fd := range rp.openFDs {
-			unix.Close(fd)
-		}
 		if err != nil {
 			p.cleanupFailed()
 		}
@@ -214,7 +211,6 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	// init keeps only what it needs; the fork hands it the whole table.
 	keep := []int{rep[1], exe[0], exe[1], syn[0], joinFD}
 	keep = append(keep, cgFDs...)
-	keep = append(keep, rp.openFDs...)
 	for _, f := range p.io.files {
 		if f != nil {
 			keep = append(keep, int(f.Fd()))

@@ -66,7 +66,7 @@ func (c *config) rootFor(userns bool) (*child.Shared, error) {
 		return rc.shared, nil
 	}
 	sh := &child.Shared{}
-	r := &rootPlanner{k: &sh.Keeper, seq: &sh.Seq, userns: userns}
+	r := &rootPlanner{k: &sh.Keeper, seq: &sh.Seq}
 	if err := c.planRoot(r); err != nil {
 		return nil, err
 	}

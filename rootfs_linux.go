@@ -35,12 +35,11 @@ const (
 
 // rootPlanner adds the mount steps of one run to the init's list.
 type rootPlanner struct {
-	k      *child.Keeper
-	seq    *child.Seq
-	index  int // mount index, for error messages
-	tops   map[string]os.FileMode
-	dirs   map[string]bool // directories made (or planned) in the new root
-	userns bool
+	k     *child.Keeper
+	seq   *child.Seq
+	index int // mount index, for error messages
+	tops  map[string]os.FileMode
+	dirs  map[string]bool // directories made (or planned) in the new root
 }
 
 func (r *rootPlanner) info(stage, p string) child.Info {

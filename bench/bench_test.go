@@ -6,20 +6,11 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
-// requireRoot: the library's runs need root. Under CI=true a missing root
-// is a failure, elsewhere a skip that says how to run the test.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("this test must run as root under CI")
-	}
-	t.Skip("needs root: sudo go test ./bench")
-}
+func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 
 func TestBenchSmall(t *testing.T) {
 	requireRoot(t)

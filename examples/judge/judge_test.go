@@ -16,20 +16,10 @@ import (
 	"time"
 
 	"github.com/sandboxkit/sandbox"
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
-// requireRoot skips a privileged test when not root, except under CI=true
-// where a skip would hide a failure.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("privileged test run without root under CI=true")
-	}
-	t.Skip("needs root: run `sudo go test ./examples/judge/`")
-}
+func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 
 // Things the attack submissions try to reach (see testdata/README.md).
 const (

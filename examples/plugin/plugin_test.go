@@ -16,20 +16,11 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
-// requireRoot skips a privileged test when not root, except under CI=true
-// where a skip would hide a failure.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("privileged test run without root under CI=true")
-	}
-	t.Skip("needs root: run `sudo go test ./examples/plugin/`")
-}
+func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 
 // newTestHost builds testdata/echoplugin and returns a Host for it and the
 // log it writes.

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 // TestMain lets the test binary re-execute itself as a victim program.
@@ -56,17 +58,7 @@ func helper(what string) {
 	os.Exit(3)
 }
 
-// requireRoot fails under CI=true when not root and skips otherwise.
-func requireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("privileged test needs root under CI")
-	}
-	t.Skip("needs root: sudo go test ./internal/cgroup/")
-}
+func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 
 // realManager returns a Manager on the real host. On v1 it uses the default
 // parent (our own groups); on v2, where our own group holds processes, it

@@ -18,7 +18,7 @@ type v2Group struct {
 	dir string
 
 	mu      sync.Mutex
-	fd      int // O_DIRECTORY fd for CLONE_INTO_CGROUP, -1 when closed
+	fd      int // O_DIRECTORY fd for CLONE_INTO_CGROUP, opened on first use; -1 when none
 	deleted bool
 }
 
@@ -30,24 +30,13 @@ func (g *v2Group) file(name string) string { return filepath.Join(g.dir, name) }
 
 func (g *v2Group) ProcsFiles() []string { return []string{g.file("cgroup.procs")} }
 
-// create makes the directory, writes the limits and opens the directory fd;
-// on failure it removes the directory. fs.ErrExist means the name is taken.
+// create makes the directory and writes the limits; on failure it removes
+// the directory. fs.ErrExist means the name is taken.
 func (g *v2Group) create(l Limits) error {
 	if err := g.m.mkdir("", g.dir); err != nil {
 		return err
 	}
-	err := g.setLimits(l)
-	if err == nil {
-		err = ignoringEINTR(func() (err error) {
-			g.fd, err = unix.Open(g.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-			return err
-		})
-		if err != nil {
-			g.fd = -1
-			err = &Error{Op: "open", Path: g.dir, Err: err}
-		}
-	}
-	if err != nil {
+	if err := g.setLimits(l); err != nil {
 		return errors.Join(err, g.Delete())
 	}
 	return nil
@@ -79,9 +68,20 @@ func (g *v2Group) setLimits(l Limits) error {
 
 func (g *v2Group) Path() string { return g.dir }
 
+// CgroupFD opens the group's directory on first use (runs that join by
+// writing cgroup.procs never pay for it); Delete closes it.
 func (g *v2Group) CgroupFD() (int, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.fd < 0 && !g.deleted {
+		ignoringEINTR(func() (err error) {
+			g.fd, err = unix.Open(g.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				g.fd = -1
+			}
+			return err
+		})
+	}
 	return g.fd, g.fd >= 0
 }
 
