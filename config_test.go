@@ -37,6 +37,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad cgroup parent", New().CgroupParent("../x"), exec.Command("true"), "../x"},
 		{"negative uid", New().RunAs(-1, 0), exec.Command("true"), "-1"},
 		{"unknown namespace", New().Namespaces(Namespace(1 << 20)), exec.Command("true"), fmt.Sprint(1 << 20)},
+		{"unknown backend", New().Backend(Backend(7)), exec.Command("true"), "7"},
 		{"nil cmd", New(), nil, "<nil>"},
 		{"SysProcAttr set", New(), func() *exec.Cmd { c := exec.Command("true"); c.SysProcAttr = &syscall.SysProcAttr{}; return c }(), "SysProcAttr"},
 		{"chroot without mount ns", New().Chroot("/").Namespaces(PID), exec.Command("true"), "pid"},

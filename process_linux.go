@@ -90,6 +90,11 @@ func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
 	}
 	cfg := s.cfg
 	cfg.mounts = append([]mountSpec(nil), cfg.mounts...)
+	if cfg.backend != Native {
+		if err := cfg.backend.Available(); err != nil {
+			return nil, err
+		}
+	}
 	ns, err := cfg.namespaces()
 	if err != nil {
 		return nil, err

@@ -58,6 +58,7 @@ type config struct {
 	net      *netPool
 	freshNet bool
 	roots    *rootCache
+	backend  Backend
 }
 
 type rlimitSpec struct {
