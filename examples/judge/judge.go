@@ -24,6 +24,8 @@ type Config struct {
 	TimeLimit   time.Duration // CPU time per test; the wall limit is 3×+1s
 	MemoryLimit int64         // bytes per test
 	RunAll      bool          // keep running tests after the first failure
+	// Backend isolates the compile and every run (default Native).
+	Backend sandbox.Backend
 	// GoCache is a host directory used as GOCACHE by every Go compile of
 	// this judge, so the standard library is compiled once. The compiler
 	// may write to it: share it only between submissions you accept
@@ -121,7 +123,7 @@ func newWorkDir(source string, lang language) (workDir, error) {
 
 // compile runs the language's compile step with generous but finite limits.
 func compile(ctx context.Context, cfg Config, lang language, w workDir) (*StepResult, error) {
-	sb := sandbox.New().
+	sb := sandbox.New().Backend(cfg.Backend).
 		Bind(w.src, srcDir).
 		BindWritable(w.out, outDir).
 		CPUTimeLimit(compileTime).
@@ -193,7 +195,7 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 		return TestResult{}, err
 	}
 	defer in.Close()
-	sb := sandbox.New().
+	sb := sandbox.New().Backend(cfg.Backend).
 		Bind(w.src, srcDir).
 		Bind(w.out, outDir).
 		CPUTimeLimit(cfg.TimeLimit).

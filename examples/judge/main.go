@@ -1,7 +1,7 @@
 // Command judge is an online-judge runner built on
 // github.com/sandboxkit/sandbox:
 //
-//	judge -lang c|cpp|python|go -src FILE -tests DIR [-time 1s] [-mem 256MiB] [-json FILE] [-all]
+//	judge -lang c|cpp|python|go -src FILE -tests DIR [-time 1s] [-mem 256MiB] [-json FILE] [-all] [-backend native|landlock|gvisor]
 //
 // It compiles the submission inside a sandbox (compilers parse untrusted
 // input), runs it on every DIR/NAME.in in a fresh sandbox with the limits,
@@ -23,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sandboxkit/sandbox"
 )
 
 func main() {
@@ -39,6 +41,7 @@ func run(args []string) int {
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file (- for stdout)")
 	all := fs.Bool("all", false, "run every test, not only up to the first failure")
 	gocache := fs.String("gocache", "", "host directory shared as GOCACHE by Go compiles (trusted)")
+	backendName := fs.String("backend", "native", "isolation backend: native, landlock or gvisor")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,6 +53,11 @@ func run(args []string) int {
 		fs.Usage()
 		return 2
 	}
+	backend, ok := sandbox.ParseBackend(*backendName)
+	if !ok {
+		fmt.Fprintf(os.Stderr, "judge: -backend: unknown backend %q\n", *backendName)
+		return 2
+	}
 	if *lang == "" {
 		*lang = languageOf(*src)
 	}
@@ -57,7 +65,7 @@ func run(args []string) int {
 	defer stop()
 	rep, err := Judge(ctx, Config{
 		Lang: *lang, Source: *src, TestsDir: *tests,
-		TimeLimit: *limit, MemoryLimit: memBytes, RunAll: *all, GoCache: *gocache,
+		TimeLimit: *limit, MemoryLimit: memBytes, RunAll: *all, GoCache: *gocache, Backend: backend,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "judge:", err)

@@ -35,6 +35,7 @@ type options struct {
 	env      []string
 	dir      string
 	setEnv   []string
+	backend  string
 }
 
 type listFlag struct{ v *[]string }
@@ -63,6 +64,7 @@ func parseFlags(args []string) (*options, []string, error) {
 	fs.StringVar(&o.logLevel, "log-level", "", "log the sandbox's steps at this level (debug, info) on stderr")
 	fs.Var(listFlag{&o.setEnv}, "env", "KEY=VALUE environment variable for the command (repeatable; default: only PATH)")
 	fs.StringVar(&o.dir, "dir", "", "working directory inside the sandbox (default /)")
+	fs.StringVar(&o.backend, "backend", "native", "isolation backend: native, landlock or gvisor")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, usage(fs)
@@ -88,6 +90,11 @@ func usage(fs *flag.FlagSet) error {
 // sandbox builds the Sandbox the flags describe.
 func (o *options) sandbox() (*sandbox.Sandbox, error) {
 	sb := sandbox.New()
+	b, ok := sandbox.ParseBackend(o.backend)
+	if !ok {
+		return nil, fmt.Errorf("--backend: unknown backend %q (native, landlock, gvisor)", o.backend)
+	}
+	sb.Backend(b)
 	if o.root != "" {
 		sb.Chroot(o.root)
 	}
