@@ -2,19 +2,18 @@ package sandbox
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 // FuzzBuilderRun runs what FuzzBuilder accepts: the run either happens
 // (a Result) or fails with a typed error — never a panic, a hang, or
 // something left behind.
 func FuzzBuilderRun(f *testing.F) {
-	if os.Geteuid() != 0 {
-		f.Skip("needs root")
-	}
+	testutil.RequireRoot(f)
 	f.Add([]byte{4, 6}, "fuzzhost", int64(1<<30))
 	f.Add([]byte{1}, "/usr/share", int64(1))
 	f.Add([]byte{7, 8, 10}, "/x", int64(64<<20))

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 const rootlessEnv = "SANDBOX_TEST_ROOTLESS"
@@ -37,9 +39,7 @@ func rootlessInner() int {
 // work through a user namespace, and refuse a cgroup limit it cannot apply.
 func TestRootless(t *testing.T) {
 	requireRoot(t)
-	if _, err := exec.LookPath("setpriv"); err != nil {
-		t.Fatal("setpriv (util-linux) is needed")
-	}
+	testutil.RequireTool(t, "setpriv", "util-linux")
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -14,9 +13,7 @@ func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 
 func TestBenchSmall(t *testing.T) {
 	requireRoot(t)
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("needs gcc and libc6-dev to build a static true")
-	}
+	testutil.RequireTool(t, "gcc", "gcc libc6-dev") // to build a static true
 	before, _ := os.ReadDir(os.TempDir())
 	var out, errs strings.Builder
 	code := run(context.Background(), []string{"-runs", "5", "-rounds", "1", "-duration", "200ms",

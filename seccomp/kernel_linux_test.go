@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 const kernelTestEnv = "SECCOMP_KERNEL_TEST"
@@ -21,10 +23,16 @@ const kernelTestEnv = "SECCOMP_KERNEL_TEST"
 // (or succeed doing nothing), so EPERM can only come from the filter even
 // for root.
 type probe struct {
-	name string
+	// key names the probe in the results: the system call, then, for
+	// several probes of one call, what tells them apart ("ioctl TIOCSTI").
+	// Keys are unique (expectedResults checks).
+	key  string
 	args [6]uintptr
 	want syscall.Errno
 }
+
+// call is the system call the probe makes: its key's first word.
+func (p probe) call() string { return strings.Fields(p.key)[0] }
 
 var nonexistent = []byte("/nonexistent-seccomp-probe\x00")
 
@@ -64,16 +72,19 @@ func deniedProbes() []probe {
 		{"syslog", [6]uintptr{999}, eperm},
 		{"io_uring_setup", [6]uintptr{0}, eperm},
 		{"personality", [6]uintptr{0x0040000}, eperm}, // ADDR_NO_RANDOMIZE
-		{"ioctl", [6]uintptr{0, 0x5412}, eperm},       // TIOCSTI
-		{"ioctl", [6]uintptr{0, 0x541c}, eperm},       // TIOCLINUX
+		{"ioctl TIOCSTI", [6]uintptr{0, unix.TIOCSTI}, eperm},
+		{"ioctl TIOCLINUX", [6]uintptr{0, unix.TIOCLINUX}, eperm},
 		{"clone3", [6]uintptr{0, 0}, syscall.ENOSYS},
 	}
 }
 
 type probeResult struct {
-	Name  string
+	Key   string // probe.key
 	Errno int
 }
+
+// unknownCall is the key of the probe of a call number no kernel has.
+const unknownCall = "#1000"
 
 // install puts the named profile on every thread of this process, after
 // no_new_privs, as the sandbox's child does.
@@ -110,15 +121,15 @@ func probeChild(profile string, probes []probe) {
 	}
 	var out []probeResult
 	for _, p := range probes {
-		nr, ok := Native().Number(p.name)
+		nr, ok := Native().Number(p.call())
 		if !ok {
-			continue
+			continue // not on this architecture: expectedKeys leaves it out too
 		}
 		_, _, e := unix.Syscall6(uintptr(nr), p.args[0], p.args[1], p.args[2], p.args[3], p.args[4], p.args[5])
-		out = append(out, probeResult{p.name, int(e)})
+		out = append(out, probeResult{p.key, int(e)})
 	}
 	_, _, e := unix.Syscall(1000, 0, 0, 0) // no such call
-	out = append(out, probeResult{"#1000", int(e)})
+	out = append(out, probeResult{unknownCall, int(e)})
 	runtime.GC() // the Go runtime keeps working under the filter
 	json.NewEncoder(os.Stdout).Encode(out)
 	os.Exit(0)
@@ -144,12 +155,7 @@ func TestMain(m *testing.M) {
 // re-executed, as root: so EPERM can only come from the filter) and tries
 // every denied family.
 func TestKernelDenies(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root under CI=true")
-		}
-		t.Skip("needs root: sudo go test ./seccomp")
-	}
+	testutil.RequireRoot(t)
 	checkProbes(t, "default", deniedProbes(), syscall.ENOSYS, true)
 }
 
@@ -178,32 +184,47 @@ func TestKernelStrict(t *testing.T) {
 // refuse it too (Default's probes need root for that).
 func checkProbes(t *testing.T, profile string, probes []probe, unknown syscall.Errno, strict bool) {
 	t.Helper()
-	want := map[string]syscall.Errno{"#1000": unknown}
-	for _, p := range probes {
-		want[p.name] = p.want
+	want, err := expectedResults(probes, unknown)
+	if err != nil {
+		t.Fatal(err)
 	}
-	got := runProbes(t, profile)
-	for name, e := range got {
-		if e != want[name] {
-			t.Errorf("%s under %s: errno %v, want %v", name, profile, e, want[name])
+	got := runProbes(t, profile, want)
+	for key, e := range got {
+		if e != want[key] {
+			t.Errorf("%s under %s: errno %v, want %v", key, profile, e, want[key])
 		}
 	}
-	if len(got) < len(probes) {
-		t.Errorf("only %d of %d probes ran", len(got)-1, len(probes))
-	}
-	for name, e := range runProbes(t, "none-"+profile) {
-		if e != want[name] || name == "#1000" && e == syscall.ENOSYS {
+	for key, e := range runProbes(t, "none-"+profile, want) {
+		if e != want[key] || key == unknownCall && e == syscall.ENOSYS {
 			continue // the kernel's own answer to an unknown call is ENOSYS too
 		}
 		if strict {
-			t.Errorf("%s gets %v without a filter too: the probe proves nothing", name, e)
+			t.Errorf("%s gets %v without a filter too: the probe proves nothing", key, e)
 		} else {
-			t.Logf("%s gets %v without a filter too (inconclusive on this host)", name, e)
+			t.Logf("%s gets %v without a filter too (inconclusive on this host)", key, e)
 		}
 	}
 }
 
-func runProbes(t *testing.T, mode string) map[string]syscall.Errno {
+// expectedResults maps the key of every probe this architecture has, and
+// unknownCall, to the errno it must get; two probes with one key are an
+// error.
+func expectedResults(probes []probe, unknown syscall.Errno) (map[string]syscall.Errno, error) {
+	want := map[string]syscall.Errno{unknownCall: unknown}
+	for _, p := range probes {
+		if _, dup := want[p.key]; dup {
+			return nil, fmt.Errorf("two probes have the key %q: tell them apart in the key", p.key)
+		}
+		if _, ok := Native().Number(p.call()); ok {
+			want[p.key] = p.want
+		}
+	}
+	return want, nil
+}
+
+// runProbes runs the probes in a child in mode and returns each probe's
+// errno by key. The child must report every key of want exactly once.
+func runProbes(t *testing.T, mode string, want map[string]syscall.Errno) map[string]syscall.Errno {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), kernelTestEnv+"="+mode)
@@ -217,7 +238,31 @@ func runProbes(t *testing.T, mode string) map[string]syscall.Errno {
 	}
 	got := map[string]syscall.Errno{}
 	for _, r := range res {
-		got[r.Name] = syscall.Errno(r.Errno)
+		if _, dup := got[r.Key]; dup {
+			t.Errorf("%s: %s reported twice", mode, r.Key)
+		}
+		if _, ok := want[r.Key]; !ok {
+			t.Errorf("%s: unexpected probe %s", mode, r.Key)
+		}
+		got[r.Key] = syscall.Errno(r.Errno)
+	}
+	for key := range want {
+		if _, ok := got[key]; !ok {
+			t.Errorf("%s: probe %s did not run", mode, key)
+		}
 	}
 	return got
+}
+
+// TestProbeKeysUnique: every probe list has one key per probe, so no
+// result can hide another's.
+func TestProbeKeysUnique(t *testing.T) {
+	for name, probes := range map[string][]probe{"default": deniedProbes(), "strict": strictProbes()} {
+		if _, err := expectedResults(probes, 0); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := expectedResults([]probe{{key: "ioctl"}, {key: "ioctl"}}, 0); err == nil {
+		t.Error("two probes with one key accepted")
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 const argvEnv = "SECCOMP_KERNEL_ARGV"
@@ -79,13 +81,20 @@ func goWork() {
 	os.Exit(0)
 }
 
+// debianPackage names the package that provides each program the tests
+// run (.ci/run installs them).
+var debianPackage = map[string]string{
+	"sh": "dash", "python3": "python3", "gcc": "gcc libc6-dev", "g++": "g++",
+	"java": "default-jre-headless", "go": "golang (or https://go.dev/dl)",
+}
+
 // runUnder runs argv with profile installed, in a child of this test
 // binary, and returns its output.
 func runUnder(t *testing.T, profile string, argv ...string) (string, error) {
 	t.Helper()
-	path, err := exec.LookPath(argv[0])
-	if err != nil {
-		t.Skipf("%s not installed", argv[0])
+	path := argv[0]
+	if !filepath.IsAbs(path) {
+		path = testutil.RequireTool(t, path, debianPackage[path])
 	}
 	js, _ := json.Marshal(append([]string{path}, argv[1:]...))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -129,15 +138,17 @@ func TestProgramsUnderDefault(t *testing.T) {
 // dynamic C and C++ programs, python3 and Go binaries.
 func TestProgramsUnderStrict(t *testing.T) {
 	t.Run("go-runtime", func(t *testing.T) { checkGoWork(t, "strict") })
-	// The interpreter itself, not a wrapper script (pyenv's shim is bash).
-	if py, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output(); err == nil {
-		t.Run("python3", func(t *testing.T) {
-			out, err := runUnder(t, "strict", strings.TrimSpace(string(py)), "-c", "import sys, math; print(sum(int(x) for x in '1 2 3'.split()), math.pi > 3)")
-			if err != nil || out != "6 True\n" {
-				t.Fatalf("python3 under Strict: %v\n%s", err, out)
-			}
-		})
-	}
+	t.Run("python3", func(t *testing.T) {
+		// The interpreter itself, not a wrapper script (pyenv's shim is bash).
+		py, err := exec.Command(testutil.RequireTool(t, "python3", debianPackage["python3"]), "-c", "import sys; print(sys.executable)").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := runUnder(t, "strict", strings.TrimSpace(string(py)), "-c", "import sys, math; print(sum(int(x) for x in '1 2 3'.split()), math.pi > 3)")
+		if err != nil || out != "6 True\n" {
+			t.Fatalf("python3 under Strict: %v\n%s", err, out)
+		}
+	})
 	dir := t.TempDir()
 	progs := []struct{ name, compiler, src, flags string }{
 		{"c-static", "gcc", "#include <stdio.h>\n#include <stdlib.h>\nint main(void){int *p=malloc(1<<20);p[0]=42;printf(\"%d\\n\",p[0]);return 0;}\n", "-static"},
@@ -148,9 +159,7 @@ func TestProgramsUnderStrict(t *testing.T) {
 	}
 	for _, p := range progs {
 		t.Run(p.name, func(t *testing.T) {
-			if _, err := exec.LookPath(p.compiler); err != nil {
-				t.Skipf("%s not installed", p.compiler)
-			}
+			compiler := testutil.RequireTool(t, p.compiler, debianPackage[p.compiler])
 			src := filepath.Join(dir, p.name+".src")
 			bin := filepath.Join(dir, p.name)
 			if err := os.WriteFile(src, []byte(p.src), 0o644); err != nil {
@@ -163,9 +172,9 @@ func TestProgramsUnderStrict(t *testing.T) {
 			if p.flags != "" {
 				args = append(args, p.flags)
 			}
-			if out, err := exec.Command(p.compiler, args...).CombinedOutput(); err != nil {
-				if p.flags == "-static" {
-					t.Skipf("no static libc: %s", out)
+			if out, err := exec.Command(compiler, args...).CombinedOutput(); err != nil {
+				if p.flags == "-static" && strings.Contains(string(out), "cannot find -lc") {
+					testutil.Unmet(t, "needs a static C library: apt-get install libc6-dev (%s)", out)
 				}
 				t.Fatalf("build: %v\n%s", err, out)
 			}

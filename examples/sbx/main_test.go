@@ -6,17 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 // sbxBinary builds sbx once for the test.
 func sbxBinary(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root under CI=true")
-		}
-		t.Skip("needs root: sudo go test ./examples/sbx")
-	}
+	testutil.RequireRoot(t)
 	bin := filepath.Join(t.TempDir(), "sbx")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v %s", err, out)

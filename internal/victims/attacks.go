@@ -71,6 +71,11 @@ type Attack struct {
 	// it; an unprivileged process without a filter may succeed (depending
 	// on host sysctls), so a run with Seccomp(nil) must skip it.
 	NeedsSeccomp bool
+	// ForeignABI, set on the attacks that make a system call through
+	// another ABI than the program's own, names the kernel feature that
+	// provides that ABI. Whether it exists on a kernel is shown by a run
+	// with no filter: see ReachesFilter.
+	ForeignABI string
 }
 
 // Host holds the fixtures a test provides; Args passes them to the
@@ -131,6 +136,31 @@ func (a Attack) Check(o Outcome) error {
 		return fmt.Errorf("%s: usage error (a fixture missing? needs %s): %s", a.Name, a.Needs, out)
 	}
 	return fmt.Errorf("%s: exit %d, want a BLOCKED line and exit 0: %q", a.Name, o.ExitCode, out)
+}
+
+// ReachesFilter looks at the outcome of a run of the attack with no seccomp
+// filter and says whether its system call reaches the kernel's system call
+// entry on this kernel, where a filter runs first. When it does not, a
+// filter never sees the call and the attack tests nothing here; evidence
+// then says what the run showed.
+//
+// A foreign-ABI call that returns — even ENOSYS, as an x32 call does on a
+// kernel built without CONFIG_X86_X32_ABI — went through the system call
+// entry, so a filter must kill it. An int 0x80 call on a kernel whose
+// IA-32 emulation is off (ia32_emulation=0, or a hypervisor without the
+// gate) dies by SIGSEGV before that: it does not reach the filter. An
+// attack that is not foreign-ABI always reaches it.
+func (a Attack) ReachesFilter(unfiltered Outcome) (reached bool, evidence string) {
+	out := strings.TrimSpace(unfiltered.Output)
+	switch {
+	case a.ForeignABI == "":
+		return true, ""
+	case !unfiltered.Exited:
+		return false, fmt.Sprintf("with no seccomp filter, %s dies by %v: the call never reaches the system call entry", a.Name, unfiltered.Signal)
+	case unfiltered.ExitCode == 0 && strings.HasPrefix(out, "BLOCKED "+a.Name+": "):
+		return false, out // not x86-64: no such ABI to try
+	}
+	return true, out
 }
 
 func (n Needs) String() string {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 //go:embed src/victim.c
@@ -45,10 +47,8 @@ func Build(t testing.TB) string {
 	built.mu.Lock()
 	defer built.mu.Unlock()
 	switch {
-	case built.skip != "" && os.Getenv("CI") == "true":
-		t.Fatalf("victims: %s (CI=true: the escape suite must run)", built.skip)
 	case built.skip != "":
-		t.Skipf("victims: %s", built.skip)
+		testutil.Unmet(t, "victims: %s", built.skip)
 	case built.err != nil:
 		t.Fatalf("victims: %v", built.err)
 	case built.dir == "":

@@ -49,7 +49,14 @@
 // a BLOCKED line and exit 0, or death by SIGSYS, which Check also counts as
 // blocked. The two foreign-ABI attacks (int80, x32) have Expect ==
 // KilledBySIGSYS: the filter kills any call from another architecture or
-// ABI; if they survive they print ESCAPED and Check fails them.
+// ABI; if they survive they print ESCAPED and Check fails them. Where the
+// kernel lacks the ABI altogether the attack tests nothing: a run with no
+// filter shows it (Attack.ReachesFilter), and the test then reports the
+// attack not applicable on this kernel with that run as the proof. An int
+// 0x80 call on a kernel without IA-32 emulation dies by SIGSEGV before any
+// filter sees it; an x32 call on a kernel without the x32 ABI still passes
+// the filter first (it returns ENOSYS only after it), so it is checked
+// everywhere.
 //
 // Attacks with NeedsSeccomp set are stopped, in a default sandbox, only by
 // the seccomp filter: an unprivileged process with no filter may succeed

@@ -82,9 +82,9 @@ var Attacks = []Attack{
 		Description: "open /dev/tty, the controlling terminal of the host session"},
 
 	// Seccomp bypasses.
-	{Name: "int80", Class: ClassSeccomp, Expect: KilledBySIGSYS, NeedsSeccomp: true, StoppedBy: "seccomp kills other architectures",
+	{Name: "int80", Class: ClassSeccomp, Expect: KilledBySIGSYS, NeedsSeccomp: true, ForeignABI: "IA-32 emulation (int 0x80)", StoppedBy: "seccomp kills other architectures",
 		Description: "a system call through the i386 int 0x80 ABI (getuid)"},
-	{Name: "x32", Class: ClassSeccomp, Expect: KilledBySIGSYS, NeedsSeccomp: true, StoppedBy: "seccomp kills x32 calls",
+	{Name: "x32", Class: ClassSeccomp, Expect: KilledBySIGSYS, NeedsSeccomp: true, ForeignABI: "the x32 ABI", StoppedBy: "seccomp kills x32 calls",
 		Description: "a system call through the x32 ABI (nr | 0x40000000)"},
 	{Name: "personality", Class: ClassSeccomp, NeedsSeccomp: true, StoppedBy: "seccomp EPERM (only the harmless personas pass)",
 		Description: "turn ASLR off with personality(ADDR_NO_RANDOMIZE)"},

@@ -41,6 +41,9 @@ func TestAttacksTable(t *testing.T) {
 		if a.Expect == KilledBySIGSYS && !a.NeedsSeccomp {
 			t.Errorf("attack %q expects SIGSYS but does not say it needs seccomp", a.Name)
 		}
+		if (a.Expect == KilledBySIGSYS) != (a.ForeignABI != "") {
+			t.Errorf("attack %q: only the foreign-ABI attacks expect SIGSYS, and they all do", a.Name)
+		}
 		if got, ok := Lookup(a.Name); !ok || got.Name != a.Name {
 			t.Errorf("Lookup(%q) = %v, %v", a.Name, got, ok)
 		}
@@ -68,6 +71,29 @@ func TestArgs(t *testing.T) {
 	}
 	if got := NeedMarker | NeedTTY; got.String() != "marker, tty" {
 		t.Errorf("Needs.String() = %q", got.String())
+	}
+}
+
+func TestReachesFilter(t *testing.T) {
+	mknod, _ := Lookup("mknod")
+	int80, _ := Lookup("int80")
+	x32, _ := Lookup("x32")
+	for _, c := range []struct {
+		a       Attack
+		o       Outcome
+		reached bool
+	}{
+		{mknod, Outcome{Signal: syscall.SIGSEGV}, true},
+		{int80, Outcome{Signal: syscall.SIGSEGV}, false},
+		{int80, Outcome{Exited: true, ExitCode: 42, Output: "ESCAPED int80: i386 getuid through int 0x80 returned 0\n"}, true},
+		{int80, Outcome{Exited: true, Output: "BLOCKED int80: not x86-64: no int 0x80 ABI to try\n"}, false},
+		{x32, Outcome{Exited: true, ExitCode: 42, Output: "ESCAPED x32: x32 getpid returned ENOSYS\n"}, true},
+		{x32, Outcome{Exited: true, ExitCode: 42, Output: "ESCAPED x32: x32 getpid returned 7\n"}, true},
+	} {
+		reached, evidence := c.a.ReachesFilter(c.o)
+		if reached != c.reached || !reached && evidence == "" {
+			t.Errorf("%s.ReachesFilter(%+v) = %v, %q; want %v with evidence when false", c.a.Name, c.o, reached, evidence, c.reached)
+		}
 	}
 }
 

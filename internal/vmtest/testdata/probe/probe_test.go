@@ -12,13 +12,15 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 const cgroup2Magic = 0x63677270
 
 func inVM(t *testing.T) {
 	if os.Getenv("SANDBOX_VMTEST") != "cgroup2" {
-		t.Skip("runs only in the vmtest guest (SANDBOX_VMTEST=cgroup2)")
+		testutil.Unmet(t, "runs only in the vmtest guest: go run ./internal/vmtest -pkg ./internal/vmtest/testdata/probe")
 	}
 }
 
