@@ -58,6 +58,7 @@ func FuzzCompile(f *testing.F) {
 		if err != nil {
 			t.Fatalf("compile: %v", err)
 		}
+		vm := independentVM(t, prog)
 		for _, d := range []Data{
 			{Nr: nr % 80, Arch: audit, Args: [6]uint64{a0, a1, a0, a1, a0, a1}},
 			{Nr: nr % 80, Arch: audit, Args: [6]uint64{a1, a0, a1 ^ a0, a0 >> 32, a1 << 32, ^a0}},
@@ -65,8 +66,12 @@ func FuzzCompile(f *testing.F) {
 			{Nr: nr % 80, Arch: auditArchX8664 ^ auditArchAArch64 ^ audit, Args: [6]uint64{a0, a1}},
 		} {
 			got, _, err := prog.Run(d)
-			if want := p.Decide(arch, d); err != nil || got != want {
+			want := p.Decide(arch, d)
+			if err != nil || got != want {
 				t.Fatalf("%+v: got %v (%v), want %v\n%s", d, got, err, want, prog)
+			}
+			if got := runIndependent(t, vm, d); got != want {
+				t.Fatalf("%+v: x/net/bpf says %v, want %v\n%s", d, got, want, prog)
 			}
 		}
 	})
