@@ -25,9 +25,22 @@ type Config struct {
 	PidsLimit   int64   // processes and threads; default 32
 	CPUQuota    float64 // CPUs; default 0.5
 
-	MinBackoff time.Duration // wait before the first restart; default 50 ms
-	MaxBackoff time.Duration // the longest wait; default 5 s
-	MaxLine    int           // the longest answer accepted; default 1 MiB
+	// OutputLimit is what one instance may write, answers and stderr
+	// together, over its whole life; past it the instance is stopped and
+	// restarted (its calls in flight fail). Default 1 GiB.
+	OutputLimit int64
+
+	MinBackoff  time.Duration // wait before the first restart; default 50 ms
+	MaxBackoff  time.Duration // the longest wait; default 5 s
+	MaxLine     int           // the longest answer accepted; default 1 MiB
+	CallTimeout time.Duration // deadline of a call whose context has none; default 10 s
+
+	// StderrRate is how many bytes a second of the plugin's stderr the
+	// host logs, one entry per line, after a burst of four times that;
+	// the rest is dropped and counted. The host reads stderr no faster
+	// than 16 times this rate: a plugin writing faster blocks on its own
+	// stderr. Default 64 KiB.
+	StderrRate int
 
 	Logger *zap.Logger // default: no logs
 }
@@ -43,17 +56,38 @@ var ErrClosed = errors.New("plugin host closed")
 // protocol or leaves a request unanswered past its deadline. A Host is safe
 // for concurrent use; the plugin sees the requests one line at a time.
 type Host struct {
-	cfg Config
-	sb  *sandbox.Sandbox
-	log *zap.Logger
-	id  atomic.Uint64
+	cfg    Config
+	sb     *sandbox.Sandbox
+	log    *zap.Logger
+	id     atomic.Uint64
+	stderr *stderrBudget
+	stats  struct{ starts, violations, stderrBytes, stderrDropped atomic.Int64 }
 
-	mu        sync.Mutex
-	cur       *instance // nil between a death and the next call
-	closed    bool
-	failures  int       // deaths since the last answered request
-	notBefore time.Time // no restart before this
-	starts    int
+	mu            sync.Mutex
+	cur           *instance // nil between a death and the next call
+	closed        bool
+	failures      int       // deaths since the last answered request
+	violations    int       // protocol violations since the last forgiven
+	lastViolation time.Time // when the last one was
+	notBefore     time.Time // no restart before this
+}
+
+// Stats are a Host's counters since it was made, for metrics.
+type Stats struct {
+	Starts             int64 // instances started
+	ProtocolViolations int64 // instances stopped for breaking the protocol
+	StderrBytes        int64 // bytes the plugin wrote to stderr
+	StderrDropped      int64 // of those, bytes not logged (over StderrRate)
+}
+
+// Stats returns the Host's counters.
+func (h *Host) Stats() Stats {
+	return Stats{
+		Starts:             h.stats.starts.Load(),
+		ProtocolViolations: h.stats.violations.Load(),
+		StderrBytes:        h.stats.stderrBytes.Load(),
+		StderrDropped:      h.stats.stderrDropped.Load(),
+	}
 }
 
 // NewHost returns a Host for cfg. The plugin starts with the first call.
@@ -67,15 +101,27 @@ func NewHost(cfg Config) (*Host, error) {
 	setDefault(&cfg.MinBackoff, 50*time.Millisecond)
 	setDefault(&cfg.MaxBackoff, 5*time.Second)
 	setDefault(&cfg.MaxLine, 1<<20)
+	setDefault(&cfg.CallTimeout, 10*time.Second)
+	setDefault(&cfg.OutputLimit, 1<<30)
+	setDefault(&cfg.StderrRate, 64<<10)
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
+	// Every restart gets a new network namespace (FreshNetwork): a reused
+	// one would carry the last instance's flow labels and counters to the
+	// next, and a restart is rare enough for the namespace's cost (about
+	// a millisecond) not to matter. See "What a restart clears" in the
+	// package documentation.
 	sb := sandbox.New().
 		Bind(cfg.Dir, "/plugin").
 		MemoryLimit(cfg.MemoryLimit).
 		PidsLimit(cfg.PidsLimit).
-		CPUQuota(cfg.CPUQuota)
-	return &Host{cfg: cfg, sb: sb, log: cfg.Logger}, nil
+		CPUQuota(cfg.CPUQuota).
+		OutputLimit(cfg.OutputLimit).
+		FreshNetwork()
+	h := &Host{cfg: cfg, sb: sb, log: cfg.Logger}
+	h.stderr = newStderrBudget(cfg.StderrRate, h)
+	return h, nil
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -87,7 +133,13 @@ func setDefault[T comparable](v *T, def T) {
 
 // Call sends one request and waits for its answer. When ctx ends first the
 // plugin is taken to be hung: it is killed, and restarted by a later call.
+// A ctx without a deadline gets Config.CallTimeout.
 func (h *Host) Call(ctx context.Context, op, arg string) (string, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.cfg.CallTimeout)
+		defer cancel()
+	}
 	inst, err := h.instance(ctx)
 	if err != nil {
 		return "", err
@@ -150,7 +202,7 @@ func (h *Host) instance(ctx context.Context) (*instance, error) {
 		if wait <= 0 {
 			inst, err := h.start()
 			if err != nil {
-				h.failed()
+				h.failed(false)
 				h.mu.Unlock()
 				return nil, fmt.Errorf("plugin: start: %w", err)
 			}
@@ -183,21 +235,24 @@ func (h *Host) start() (*instance, error) {
 	}
 	cmd := exec.Command(path.Join("/plugin", h.cfg.Exe), h.cfg.Args...)
 	cmd.Stdin, cmd.Stdout = inR, outW
-	cmd.Stderr = &logWriter{log: h.log}
+	stderr := &stderrLog{b: h.stderr}
+	cmd.Stderr = stderr
 	proc, err := h.sb.Start(cmd)
 	inR.Close()
-	outW.Close()
 	if err != nil {
 		inW.Close()
 		outR.Close()
+		outW.Close()
 		return nil, err
 	}
-	h.starts++
+	starts := h.stats.starts.Add(1)
 	inst := &instance{
-		h: h, proc: proc, stdin: inW, started: time.Now(),
+		// outW stays open until the plugin has ended: under OutputLimit
+		// the sandbox copies the plugin's output into it, counting.
+		h: h, proc: proc, stdin: inW, stdoutW: outW, stderr: stderr, started: time.Now(),
 		pending: map[uint64]chan response{}, done: make(chan struct{}),
 	}
-	h.log.Info("plugin started", zap.Int("pid", proc.Pid()), zap.Int("start", h.starts))
+	h.log.Info("plugin started", zap.Int("pid", proc.Pid()), zap.Int64("start", starts))
 	go inst.readLoop(outR)
 	go inst.waitLoop()
 	return inst, nil
@@ -213,15 +268,39 @@ func (h *Host) answered(inst *instance) {
 }
 
 // failed counts a death and pushes the next start back; h.mu is held.
-func (h *Host) failed() time.Duration {
-	h.failures++
+// The wait doubles with each death since the last answer, and with each
+// protocol violation: those an answer does not forgive, only a quiet
+// period (see violated).
+func (h *Host) failed(violation bool) time.Duration {
+	if !violation {
+		h.failures++
+	}
+	n := h.failures + h.violations
 	backoff := h.cfg.MaxBackoff
-	if h.failures <= 30 {
-		backoff = min(h.cfg.MinBackoff<<(h.failures-1), h.cfg.MaxBackoff)
+	if n <= 30 {
+		backoff = min(h.cfg.MinBackoff<<(n-1), h.cfg.MaxBackoff)
 	}
 	h.notBefore = time.Now().Add(backoff)
 	return backoff
 }
+
+// violated counts a protocol violation. One more than forgiveAfter ×
+// MaxBackoff after the last starts the count again.
+func (h *Host) violated() {
+	h.stats.violations.Add(1)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := time.Now()
+	if now.Sub(h.lastViolation) > forgiveAfter*h.cfg.MaxBackoff {
+		h.violations = 0
+	}
+	h.violations++
+	h.lastViolation = now
+}
+
+// forgiveAfter (× MaxBackoff) is the quiet period after which protocol
+// violations no longer lengthen the backoff.
+const forgiveAfter = 10
 
 // detach forgets a plugin that ended and sets the backoff before the next
 // start. It returns the backoff, and whether the host is closed.
@@ -234,7 +313,7 @@ func (h *Host) detach(inst *instance) (time.Duration, bool) {
 	if h.closed {
 		return 0, true
 	}
-	return h.failed(), false
+	return h.failed(inst.violation()), false
 }
 
 // logEnd logs how a plugin ended, with the sandbox's Result.

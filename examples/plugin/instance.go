@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/sandboxkit/sandbox"
-	"go.uber.org/zap"
 )
 
 // request and response are the protocol: one JSON object per line.
@@ -34,15 +33,18 @@ type instance struct {
 	h       *Host
 	proc    *sandbox.Process
 	stdin   *os.File
+	stdoutW *os.File // the write end of its stdout, closed after Wait
+	stderr  *stderrLog
 	wmu     sync.Mutex // one request line at a time
 	started time.Time
 	done    chan struct{} // closed once the plugin is gone
 
-	mu      sync.Mutex
-	pending map[uint64]chan response
-	reason  string // why we killed it, or how it ended
-	killed  bool   // kill was called
-	ended   bool   // Wait returned
+	mu       sync.Mutex
+	pending  map[uint64]chan response
+	reason   string // why we killed it, or how it ended
+	killed   bool   // kill was called
+	violated bool   // it broke the protocol
+	ended    bool   // Wait returned
 }
 
 func (i *instance) register(id uint64) (chan response, error) {
@@ -87,6 +89,26 @@ func (i *instance) kill(reason string) {
 	i.proc.Kill()
 }
 
+// breakProtocol stops a plugin that broke the protocol and counts the
+// violation against the host's backoff.
+func (i *instance) breakProtocol(what string) {
+	i.mu.Lock()
+	first := !i.violated && !i.killed
+	i.violated = i.violated || first
+	i.mu.Unlock()
+	if first {
+		i.h.violated()
+	}
+	i.kill("protocol: " + what)
+}
+
+// violation says whether the plugin was stopped for breaking the protocol.
+func (i *instance) violation() bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.violated
+}
+
 // dying says whether the plugin was killed or has ended.
 func (i *instance) dying() bool {
 	i.mu.Lock()
@@ -101,8 +123,11 @@ func (i *instance) why() string {
 }
 
 // readLoop hands each answer line to the call waiting for its id. A line
-// that is not an answer, or too long, breaks the protocol: the plugin is
-// killed.
+// that is not an answer, too long, or an answer to an id no call is
+// waiting for breaks the protocol: the plugin is stopped at the first, so
+// a flood of answers costs the host one line. (No call outlives its
+// plugin while waiting: a call that gives up kills it, so every answer
+// the plugin may send has a caller.)
 func (i *instance) readLoop(out *os.File) {
 	defer out.Close()
 	r := bufio.NewReaderSize(out, 64<<10)
@@ -110,22 +135,24 @@ func (i *instance) readLoop(out *os.File) {
 		line, err := readLine(r, i.h.cfg.MaxLine)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				i.kill("protocol: " + err.Error())
+				i.breakProtocol(err.Error())
 			}
 			return
 		}
 		var resp response
 		if err := json.Unmarshal(line, &resp); err != nil {
-			i.kill("protocol: bad answer: " + err.Error())
+			i.breakProtocol("bad answer: " + err.Error())
 			return
 		}
 		i.mu.Lock()
 		ch := i.pending[resp.ID]
 		delete(i.pending, resp.ID)
 		i.mu.Unlock()
-		if ch != nil {
-			ch <- resp
+		if ch == nil {
+			i.breakProtocol(fmt.Sprintf("answer to unknown id %d", resp.ID))
+			return
 		}
+		ch <- resp
 	}
 }
 
@@ -156,6 +183,8 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 func (i *instance) waitLoop() {
 	res, err := i.proc.Wait()
 	i.stdin.Close()
+	i.stdoutW.Close() // the read loop sees the end
+	i.stderr.flush()
 	i.mu.Lock()
 	i.ended = true
 	if i.reason == "" {
@@ -181,30 +210,4 @@ func endReason(res *sandbox.Result) string {
 		return "killed"
 	}
 	return "limit" // memory, CPU time, wall time or output
-}
-
-// logWriter logs what the plugin writes on stderr, a line at a time.
-type logWriter struct {
-	log *zap.Logger
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (w *logWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	for {
-		nl := bytes.IndexByte(w.buf, '\n')
-		if nl < 0 {
-			break
-		}
-		w.log.Info("plugin stderr", zap.ByteString("line", w.buf[:nl]))
-		w.buf = w.buf[nl+1:]
-	}
-	if len(w.buf) > 4<<10 {
-		w.log.Info("plugin stderr", zap.ByteString("line", w.buf))
-		w.buf = w.buf[:0]
-	}
-	return len(p), nil
 }

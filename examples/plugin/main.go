@@ -5,10 +5,61 @@
 //	request  {"id":1,"op":"upper","arg":"x"}
 //	answer   {"id":1,"result":"X"}   or   {"id":1,"error":"…"}
 //
-// Each request has a deadline. The plugin is restarted, with exponential
-// backoff, when it crashes, exceeds a limit, breaks the protocol or misses a
-// deadline; every restart is logged with the sandbox's Result. Try it with
-// the example plugin (as root):
+// Each request has a deadline (Config.CallTimeout when the caller's context
+// has none). The plugin is restarted, with exponential backoff, when it
+// crashes, exceeds a limit, breaks the protocol or misses a deadline; every
+// restart is logged with the sandbox's Result.
+//
+// # A hostile plugin
+//
+// The plugin is untrusted: it may try to spend the host's resources rather
+// than its own. The host's work is bounded whatever the plugin writes:
+//
+//   - stderr is logged a line at a time within a budget (Config.StderrRate,
+//     64 KiB/s by default); the rest is dropped unread and counted, and the
+//     count is logged once a second. The host reads stderr at most 16 times
+//     that rate: a plugin writing faster blocks on its own stderr. A 3 s
+//     flood costs the host about 0.1 s of CPU and 0.5 MB of log, where
+//     logging every line cost 5.6 s of CPU and 100 MB.
+//   - An answer to an id no call waits for, a line that is not an answer
+//     or one longer than Config.MaxLine is a protocol violation: the plugin
+//     is stopped at the first one and restarted after a backoff that an
+//     answer does not reset (ten quiet MaxBackoffs do). A flood of answers
+//     costs the host one line per instance.
+//   - Config.OutputLimit bounds what one instance writes over its life,
+//     answers and stderr together (1 GiB by default); past it the instance
+//     is restarted.
+//   - The plugin runs with memory, pids and CPU quota limits, as uid 65534
+//     with no capabilities and the library's default seccomp filter.
+//
+// Host.Stats counts starts, protocol violations and stderr dropped, for
+// metrics.
+//
+// # What a restart clears
+//
+// Each instance runs in a new sandbox: nothing the last one did is visible
+// to the next, except through the host (its answers, its logged stderr)
+// and the plugin's directory, which is read-only. In particular a restart
+// clears:
+//
+//   - memory and processes: a new process tree in a new PID namespace;
+//   - files: a new /tmp (the only writable place);
+//   - System V IPC and POSIX message queues: a new IPC namespace;
+//   - the network: a new network namespace (FreshNetwork), so no IPv6 flow
+//     label, abstract unix socket, lingering TCP connection or packet
+//     counter carries over. The library reuses clean network namespaces by
+//     default because creating one is its costliest step, but a namespace
+//     keeps state that no socket holds (flow labels linger up to 150 s
+//     after their socket is closed; counters never go back), and a plugin
+//     restarts rarely: a millisecond per restart buys the certainty.
+//   - the cgroup: limits and counters start again.
+//
+// What a restart does not clear: the host's backoff and protocol-violation
+// count, and the stderr budget, so that dying does not buy a plugin a
+// fresh allowance. Concurrent sandboxes of the same host uid share that
+// uid's kernel budgets (inotify instances, pending signals).
+//
+// Try it with the example plugin (as root):
 //
 //	CGO_ENABLED=0 go build -o /tmp/plug/echoplugin ./examples/plugin/testdata/echoplugin
 //	printf 'upper hello\ncrash\nupper again\nhang\nupper back\n' |

@@ -26,24 +26,38 @@ func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 // log it writes.
 func newTestHost(t *testing.T) (*Host, *observer.ObservedLogs) {
 	t.Helper()
+	core, logs := observer.New(zap.InfoLevel)
+	return startHost(t, Config{Dir: buildPlugin(t, "echoplugin"), Exe: "echoplugin", Logger: zap.New(core),
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}), logs
+}
+
+// buildPlugin builds testdata/NAME into a directory of its own and returns
+// the directory.
+func buildPlugin(t *testing.T, name string) string {
+	t.Helper()
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755) // the plugin runs as the sandbox's user
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "echoplugin"), "./testdata/echoplugin")
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./testdata/"+name)
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	core, logs := observer.New(zap.InfoLevel)
-	h, err := NewHost(Config{Dir: dir, Exe: "echoplugin", Logger: zap.New(core),
-		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	return dir
+}
+
+// startHost returns a Host for cfg that is closed, and checked to leave no
+// plugin process behind, when the test ends.
+func startHost(t *testing.T, cfg Config) *Host {
+	t.Helper()
+	h, err := NewHost(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		h.Close()
-		checkGone(t)
+		checkGone(t, cfg.Exe)
 	})
-	return h, logs
+	return h
 }
 
 // call makes one request with its own deadline.
@@ -197,8 +211,8 @@ func waitPid(t *testing.T, h *Host) int {
 	return 0
 }
 
-// checkGone fails if a process running the plugin outlives Close.
-func checkGone(t *testing.T) {
+// checkGone fails if a process running the plugin exe outlives Close.
+func checkGone(t *testing.T, exe string) {
 	t.Helper()
 	for deadline := time.Now().Add(2 * time.Second); ; {
 		var left []int
@@ -209,7 +223,7 @@ func checkGone(t *testing.T) {
 				continue
 			}
 			cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-			if bytes.HasPrefix(cmdline, []byte("/plugin/echoplugin\x00")) {
+			if bytes.HasPrefix(cmdline, []byte("/plugin/"+exe+"\x00")) {
 				left = append(left, pid)
 			}
 		}
