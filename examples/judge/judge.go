@@ -92,9 +92,11 @@ func Judge(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// workDir is a job's host directories: src holds a copy of the source,
-// out the compiler's output, both owned so the sandbox's user can use them.
-type workDir struct{ root, src, out string }
+// workDir is a job's host directories, below a root only root can enter:
+// src holds a copy of the source; out is the compile step's, owned by the
+// sandbox's user; bin gets the program the judge copies out of out, and
+// is root's (see takeProgram).
+type workDir struct{ root, src, out, bin string }
 
 func newWorkDir(source string, lang language) (workDir, error) {
 	code, err := os.ReadFile(source)
@@ -105,11 +107,14 @@ func newWorkDir(source string, lang language) (workDir, error) {
 	if err != nil {
 		return workDir{}, err
 	}
-	w := workDir{root: root, src: filepath.Join(root, "src"), out: filepath.Join(root, "out")}
+	w := workDir{root: root, src: filepath.Join(root, "src"), out: filepath.Join(root, "out"), bin: filepath.Join(root, "bin")}
 	err = errors.Join(
-		os.Chmod(root, 0o755),
+		// No host user but root reaches the job's files: the sandbox sees
+		// its directories through its mounts, not through root.
+		os.Chmod(root, 0o700),
 		os.Mkdir(w.src, 0o755),
 		os.Mkdir(w.out, 0o755),
+		os.Mkdir(w.bin, 0o755),
 		os.WriteFile(filepath.Join(w.src, lang.srcName), code, 0o644),
 		// The compiler runs as DefaultUID and writes only here.
 		os.Chown(w.out, sandbox.DefaultUID, sandbox.DefaultGID),
@@ -157,6 +162,16 @@ func compile(ctx context.Context, cfg Config, lang language, w workDir) (*StepRe
 		if res.Status == sandbox.NonZeroExit {
 			step.Detail = fmt.Sprintf("exit %d", res.ExitCode)
 		}
+		return step, nil
+	}
+	if lang.program != "" {
+		var bad *badProgram
+		switch err := takeProgram(w, lang.program); {
+		case errors.As(err, &bad):
+			step.Verdict, step.Detail = CE, bad.Error()
+		case err != nil:
+			return nil, fmt.Errorf("compile: taking the program: %w", err)
+		}
 	}
 	return step, nil
 }
@@ -197,12 +212,15 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 	defer in.Close()
 	sb := sandbox.New().Backend(cfg.Backend).
 		Bind(w.src, srcDir).
-		Bind(w.out, outDir).
 		CPUTimeLimit(cfg.TimeLimit).
 		WallTimeLimit(3*cfg.TimeLimit + time.Second).
 		MemoryLimit(cfg.MemoryLimit).
 		PidsLimit(runPids).
-		OutputLimit(outputLimit(len(want)))
+		OutputLimit(outputLimit(len(want))).
+		Seccomp(runPolicy())
+	if lang.program != "" {
+		sb.Bind(w.bin, binDir)
+	}
 	var stdout bytes.Buffer
 	stderr := &headWriter{max: keepLog}
 	cmd := exec.Command(lang.run[0], lang.run[1:]...)

@@ -194,12 +194,16 @@ func (l *leftovers) check(t *testing.T, name string) {
 }
 
 // judgeProcesses lists processes of the sandbox's user that run something
-// from the judge's directories.
+// from the judge's directories (or nothing: a zombie) and are this test's:
+// below this process, or orphans that run from the judge's directories (a
+// process that outlived its sandbox is reparented). Other judges on the
+// machine are not this test's business.
 func judgeProcesses() []string {
 	var found []string
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
 			continue
 		}
 		info, err := os.Stat("/proc/" + e.Name())
@@ -207,11 +211,35 @@ func judgeProcesses() []string {
 			continue
 		}
 		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if bytes.Contains(cmdline, []byte(boxDir)) || len(cmdline) == 0 {
+		judged := bytes.Contains(cmdline, []byte(boxDir))
+		if (judged || len(cmdline) == 0) && oursOrOrphan(pid, judged) {
 			found = append(found, e.Name()+":"+strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}
 	}
 	return found
+}
+
+// oursOrOrphan says whether pid descends from this process or, when
+// orphans count, was reparented to PID 1. (Other tools on the machine
+// have daemons of the sandbox's uid without a command line.)
+func oursOrOrphan(pid int, orphans bool) bool {
+	for level := 0; level < 64 && pid > 1; level++ {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return false // gone
+		}
+		// pid (comm) state ppid …; comm may hold spaces and parentheses.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) < 2 {
+			return false
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		if ppid == os.Getpid() || orphans && level == 0 && ppid == 1 {
+			return true
+		}
+		pid = ppid
+	}
+	return false
 }
 
 // cgroupDirs lists the library's per-run groups made by this process

@@ -7,12 +7,14 @@ import (
 )
 
 // Paths inside the sandbox. The submission's directory is bound read-only
-// at srcDir, the compiler's output directory at outDir (writable while
-// compiling, read-only while running).
+// at srcDir in both steps. The compile step writes into outDir; the run
+// step never sees it, but gets the compiled program, copied out of it by
+// the judge (owned by root, read-only), in binDir.
 const (
 	boxDir   = "/sbx-judge"
 	srcDir   = boxDir + "/src"
 	outDir   = boxDir + "/out"
+	binDir   = boxDir + "/bin"
 	cacheDir = boxDir + "/gocache"
 )
 
@@ -28,7 +30,8 @@ type language struct {
 	compEnv []string // its environment besides PATH
 	run     []string // argv of a test run
 	runEnv  []string
-	bigTmp  bool // the compiler needs a larger /tmp (Go's build cache)
+	bigTmp  bool   // the compiler needs a larger /tmp (Go's build cache)
+	program string // the file the compile step leaves in outDir, run from binDir; "" runs the source
 }
 
 var languages = map[string]language{
@@ -36,23 +39,26 @@ var languages = map[string]language{
 		name:    "c",
 		srcName: "sol.c",
 		compile: []string{"gcc", "-O2", "-std=gnu11", "-static", "-o", outDir + "/sol", srcDir + "/sol.c", "-lm"},
-		run:     []string{outDir + "/sol"},
+		run:     []string{binDir + "/sol"},
+		program: "sol",
 	},
 	"cpp": {
 		name:    "cpp",
 		srcName: "sol.cpp",
 		compile: []string{"g++", "-O2", "-std=gnu++17", "-static", "-o", outDir + "/sol", srcDir + "/sol.cpp"},
-		run:     []string{outDir + "/sol"},
+		run:     []string{binDir + "/sol"},
+		program: "sol",
 	},
 	"python": {
 		name:    "python",
 		srcName: "sol.py",
 		// py_compile reports syntax errors (exit 1); the byte code goes to
-		// outDir because srcDir is read-only.
+		// outDir because srcDir is read-only. The run compiles the source
+		// again: nothing the compile step wrote reaches it.
 		compile: []string{"/usr/bin/python3", "-m", "py_compile", srcDir + "/sol.py"},
 		compEnv: []string{"PYTHONPYCACHEPREFIX=" + outDir + "/pycache"},
 		run:     []string{"/usr/bin/python3", "-S", srcDir + "/sol.py"},
-		runEnv:  []string{"PYTHONDONTWRITEBYTECODE=1", "PYTHONPYCACHEPREFIX=" + outDir + "/pycache"},
+		runEnv:  []string{"PYTHONDONTWRITEBYTECODE=1"},
 	},
 	"go": {
 		name:    "go",
@@ -64,8 +70,9 @@ var languages = map[string]language{
 			"HOME=/tmp", "GOPATH=/tmp/gopath", "GOFLAGS=", "CGO_ENABLED=0",
 			"GOTOOLCHAIN=local", "GOENV=off", "GOTELEMETRY=off", "GOPROXY=off",
 		},
-		run:    []string{outDir + "/sol"},
-		bigTmp: true,
+		run:     []string{binDir + "/sol"},
+		bigTmp:  true,
+		program: "sol",
 	},
 }
 

@@ -10,6 +10,38 @@
 // memory. It exits 0 when the verdict is AC, 1 for any other verdict and 2
 // when the judge itself failed. It must run as root (or with delegated
 // cgroups) because the limits are cgroup limits.
+//
+// # Threat model
+//
+// Submissions are hostile, and so is everything they touch. The judge
+// holds against them this way (each is a test, most a submission of
+// testdata/sub: see testdata/README.md):
+//
+//   - The compiler runs in a sandbox too (it parses hostile input), with
+//     finite time, memory, pids and output, writing only its own output
+//     directory.
+//   - That directory is hostile input: the run step never sees it. The
+//     judge copies the program out of it by descriptor, refusing a
+//     symbolic link, a FIFO or anything but a regular file (CE), into a
+//     directory of root's, owned by root and mode 0555. The job's
+//     directories are below one only root may enter.
+//   - Each test runs in a fresh sandbox (New(): no network, no host
+//     files, no other process) with the time, memory, pids and output
+//     limits; the verdict comes from what the sandbox measured.
+//   - Concurrent runs share inodes (the read-only system files, each
+//     test's input), and the kernel keeps locks and change notifications
+//     on the inode: a covert channel between submissions. The run step's
+//     seccomp policy refuses flock, fcntl's lock, lease and notify
+//     commands, and inotify (see policy.go). The compile step keeps them:
+//     the go command locks its cache, and compilers run no submission
+//     code.
+//   - The table escapes every control character, bidirectional-text
+//     character and non-UTF-8 byte of what a submission or a file name
+//     chose (the compiler's output quotes the source as is), so it cannot
+//     repaint the screen; -json escapes them by its own rules.
+//
+// It does not hide timing: a run can tell how loaded the machine is, and
+// concurrent runs share CPU caches (see the library's threat model).
 package main
 
 import (

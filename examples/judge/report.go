@@ -90,22 +90,24 @@ func label(v Verdict, detail string) string {
 	return string(v)
 }
 
-// WriteTable prints the report as a human-readable table.
+// WriteTable prints the report as a human-readable table. Every string in
+// it that a submission or a file name could have chosen is escaped
+// (printable): the table is for a terminal.
 func (r *Report) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "%s (%s): %s\n", r.Source, r.Lang, r.Verdict)
+	fmt.Fprintf(w, "%s (%s): %s\n", printable(r.Source, false), r.Lang, r.Verdict)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "test\tverdict\tcpu\twall\tmemory\t")
 	if c := r.Compile; c != nil {
-		fmt.Fprintf(tw, "compile\t%s\t%dms\t%dms\t%s\t\n", label(c.Verdict, c.Detail), c.CPUMillis, c.WallMillis, mib(c.MemoryPeak))
+		fmt.Fprintf(tw, "compile\t%s\t%dms\t%dms\t%s\t\n", printable(label(c.Verdict, c.Detail), false), c.CPUMillis, c.WallMillis, mib(c.MemoryPeak))
 	}
 	for _, t := range r.Tests {
-		fmt.Fprintf(tw, "%s\t%s\t%dms\t%dms\t%s\t\n", t.Name, label(t.Verdict, t.Detail), t.CPUMillis, t.WallMillis, mib(t.MemoryPeak))
+		fmt.Fprintf(tw, "%s\t%s\t%dms\t%dms\t%s\t\n", printable(t.Name, false), printable(label(t.Verdict, t.Detail), false), t.CPUMillis, t.WallMillis, mib(t.MemoryPeak))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if c := r.Compile; c != nil && c.Verdict == CE && c.Log != "" {
-		fmt.Fprintf(w, "compiler output:\n%s\n", strings.TrimRight(c.Log, "\n"))
+		fmt.Fprintf(w, "compiler output:\n%s\n", printable(strings.TrimRight(c.Log, "\n"), true))
 	}
 	return nil
 }
