@@ -38,7 +38,9 @@
 //   - The table escapes every control character, bidirectional-text
 //     character and non-UTF-8 byte of what a submission or a file name
 //     chose (the compiler's output quotes the source as is), so it cannot
-//     repaint the screen; -json escapes them by its own rules.
+//     repaint the screen. -json keeps the text as JSON does: C0 controls
+//     escaped, invalid UTF-8 replaced, but DEL, C1 and bidirectional
+//     characters as they are: escape them where you display the report.
 //
 // It does not hide timing: a run can tell how loaded the machine is, and
 // concurrent runs share CPU caches (see the library's threat model).

@@ -117,7 +117,9 @@ func TestPluginStdoutFlood(t *testing.T) {
 // the answers between them do not reset that backoff.
 func TestPluginUnknownID(t *testing.T) {
 	requireRoot(t)
-	h, logs, _ := hostileHost(t, "unknown-id", Config{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	// MaxBackoff 1 s: violations are forgiven after 10 s, which a slow
+	// machine must not reach between two of them.
+	h, logs, _ := hostileHost(t, "unknown-id", Config{MinBackoff: 20 * time.Millisecond, MaxBackoff: time.Second})
 	for i := range 4 {
 		mustUpper(t, h, "x", "X") // answered, then the stray answer follows
 		restartAfter(t, logs, i)
