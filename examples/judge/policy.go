@@ -21,6 +21,10 @@ import (
 // locks. Nothing the four languages' programs need uses them; the compile
 // step keeps them, because the go command locks its build cache, and a
 // compiler does not run the submission's code.
+//
+// What remains is slower than a bit per run: timing (CPU, caches), and the
+// input file's access time, which reading it may update at most once a
+// day under the usual relatime mount option.
 
 // fcntl commands that take a lock, a lease or a notification on the
 // inode (asm-generic/fcntl.h and linux/fcntl.h; the same on amd64 and
