@@ -6,8 +6,10 @@ const VMSupported = !raceEnabled
 
 // cloneVMInit and cloneVMCmd are implemented in clonevm_amd64.s.
 //
+//sandbox:child
 //go:noescape
 func cloneVMInit(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr)
 
+//sandbox:child
 //go:noescape
 func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr)

@@ -8,10 +8,14 @@ import "syscall"
 // parent's memory (see Plan.VM).
 const VMSupported = false
 
+//sandbox:child
+//go:nosplit
 func cloneVMInit(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr) {
 	return 0, uintptr(syscall.ENOSYS)
 }
 
+//sandbox:child
+//go:nosplit
 func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr) {
 	return 0, uintptr(syscall.ENOSYS)
 }

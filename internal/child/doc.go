@@ -28,6 +28,8 @@
 // Every failure in init or the command is sent as a fixed-size Msg naming
 // the list and the index of the operation that failed and its errno; the
 // parent maps that back to a stage and a path. Code that runs after the fork
-// lives in fork_linux.go: it is nosplit, does not allocate and calls only
-// raw system calls.
+// is marked //sandbox:child: it is nosplit, does not allocate, stores no
+// pointer, has no bounds check and calls only raw system calls (the rules
+// are written out in fork_linux.go; rules_linux_test.go checks them with
+// the compiler's own reports on every test run).
 package child

@@ -9,10 +9,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Everything in this file from forkInit's clone onwards runs in the forked
-// child: it must not allocate, grow the stack or take locks. Functions are
-// nosplit (a split check would always fail after runtime_BeforeFork) and
-// norace, and call only raw system calls.
+// The child's rules. Everything that runs between runtime_BeforeFork and
+// execve (in init and in the command) is marked //sandbox:child in its doc
+// comment; rules_linux_test.go checks the marked functions on every test
+// run. Such code runs on a copy of the embedder's memory, or with CLONE_VM
+// on the embedder's memory itself while its other threads go on, and with
+// the runtime unable to help:
+//
+//   - no allocation and no escape to the heap (the allocator takes locks
+//     another thread may hold, and a GC may be running);
+//   - no stack growth: every function a marked function calls is nosplit
+//     (a split check always fails after runtime_BeforeFork) or assembly;
+//   - no bounds check: a panic cannot be reported from here; index with
+//     values the compiler proves in range (unsigned indices compared with
+//     len, arrays read through at);
+//   - no store of a pointer into memory the GC scans (a Plan, a Msg, any
+//     heap object): with CLONE_VM the write barrier would record it in the
+//     parent's buffers from a thread the runtime does not know. Store only
+//     integers (uintptr, errno, counters); pointers the child needs are
+//     prepared by the parent as uintptr arguments of its Ops;
+//   - no locks, no closures, no defer, no Go calls but to other marked
+//     functions, syscall.RawSyscall6 and the runtime's fork hooks;
+//   - norace and nocheckptr, so that neither instrumentation runs.
 
 const (
 	clonePidfd = 0x1000     // CLONE_PIDFD, linux/sched.h
@@ -61,16 +79,18 @@ func (p *Plan) Release() {
 
 // stackTop is the 16-byte aligned top of a stack buffer.
 //
+//sandbox:child
 //go:nosplit
 //go:nocheckptr
 func stackTop(b []byte) uintptr {
-	return (uintptr(unsafe.Pointer(&b[len(b)-1])) - 64) &^ 15
+	return (uintptr(unsafe.Pointer(unsafe.SliceData(b))) + uintptr(len(b)) - 64) &^ 15
 }
 
 // startVM starts init sharing this process's memory. Its signals stay
 // blocked (runtime_BeforeFork blocked them on this thread), so no Go signal
 // handler ever runs in it.
 //
+//sandbox:child
 //go:noinline
 //go:norace
 //go:nocheckptr
@@ -82,6 +102,7 @@ func startVM(p *Plan) (uintptr, syscall.Errno) {
 	return pid, syscall.Errno(errno)
 }
 
+//sandbox:child
 //go:noinline
 //go:norace
 //go:nocheckptr
@@ -102,6 +123,7 @@ func forkInit(p *Plan) (pid uintptr, err1 syscall.Errno) {
 // reports whether it started, reaps every process and reports the
 // command's wait status.
 //
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
@@ -175,6 +197,7 @@ func initMain(p *Plan) {
 // cmdMain prepares the command and execs it. On failure it writes its
 // error to the exec pipe; init forwards it.
 //
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
@@ -194,13 +217,15 @@ func cmdMain(p *Plan) {
 // FlagTry failures are recorded in fail and the walk goes on. It returns
 // true at the end of the list, or at an NrJoinNet operation (see runInit).
 //
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
 func runOps(p *Plan, ops []Op, list uint32, base int, fail *Msg) bool {
 	s := &p.s
 	var a [6]uintptr
-	for i := base; i < len(ops); i++ {
+	// An unsigned index below len(ops) needs no bounds check.
+	for i := uint(base); i < uint(len(ops)); i++ {
 		op := &ops[i]
 		a = op.Args
 		if op.Use != 0 {
@@ -240,19 +265,20 @@ func runOps(p *Plan, ops []Op, list uint32, base int, fail *Msg) bool {
 // runInit runs init's list, handling its NrJoinNet operation itself (kept
 // out of runOps so that the command's nosplit call chain stays short).
 //
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
 func runInit(p *Plan) bool {
 	ops := p.Init.Ops
-	for i := 0; i < len(ops); {
-		if !runOps(p, ops, ListInit, i, &p.s.msg) {
+	for i := uint(0); i < uint(len(ops)); {
+		if !runOps(p, ops, ListInit, int(i), &p.s.msg) {
 			return false
 		}
-		for i < len(ops) && ops[i].Nr != NrJoinNet {
+		for i < uint(len(ops)) && ops[i].Nr != NrJoinNet {
 			i++
 		}
-		if i >= len(ops) {
+		if i >= uint(len(ops)) {
 			return true
 		}
 		if e := joinNet(p, ops[i].Args[0]); e != 0 {
@@ -264,6 +290,7 @@ func runInit(p *Plan) bool {
 	return true
 }
 
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
@@ -271,6 +298,7 @@ func rawWrite(fd int, m *Msg) {
 	syscall.RawSyscall6(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(m)), unsafe.Sizeof(*m), 0, 0, 0)
 }
 
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
@@ -285,6 +313,7 @@ func sendAndExit(fd int, m *Msg, code uintptr) {
 // earlier run, it unshares a fresh one instead (whose loopback the
 // following operations bring up) and flags that in the Started message.
 //
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
@@ -305,6 +334,7 @@ func joinNet(p *Plan, fd uintptr) syscall.Errno {
 // netDirty reads the NetCheck files of the current network namespace (see
 // Plan.NetCheck); a failed read counts as dirty.
 //
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
@@ -336,6 +366,7 @@ func netDirty(p *Plan) bool {
 
 // at is buf[j] without a bounds check (no panic path in the nosplit chain).
 //
+//sandbox:child
 //go:nosplit
 //go:nocheckptr
 func at(buf *[512]byte, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Pointer(buf), j)) }
@@ -343,6 +374,7 @@ func at(buf *[512]byte, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Poin
 // nonzeroCounter says whether an "inuse N" or " tw N" counter of a
 // /proc/net/sockstat file is not 0. (Its other counters are global.)
 //
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
@@ -366,6 +398,7 @@ func nonzeroCounter(buf *[512]byte, n uintptr) bool {
 
 // lines counts the newlines in buf[:n].
 //
+//sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr

@@ -1,0 +1,219 @@
+package child
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// These tests run the child's code in the test process itself, with
+// harmless system calls (getpid, getpgid, close of -1): no fork, no root.
+
+// seq builds a Seq from ops.
+func seq(ops ...Op) Seq {
+	s := Seq{Ops: ops, Info: make([]Info, len(ops))}
+	for i := range ops {
+		s.Info[i] = Info{Stage: "op", Index: i}
+	}
+	return s
+}
+
+var (
+	getpid   = Op{Nr: syscall.SYS_GETPID}
+	closeBad = Op{Nr: syscall.SYS_CLOSE, Args: [6]uintptr{^uintptr(0)}} // close(-1): EBADF
+)
+
+func with(op Op, f func(*Op)) Op { f(&op); return op }
+
+func TestRunOps(t *testing.T) {
+	pid, pgid := uintptr(os.Getpid()), uintptr(syscall.Getpgrp())
+	for _, c := range []struct {
+		name string
+		ops  []Op
+		base int
+		ok   bool
+		fail Msg // the failure recorded, zero when none
+		regs map[int]uintptr
+	}{
+		{name: "all succeed", ops: []Op{getpid, getpid}, ok: true},
+		{name: "failure stops", ops: []Op{getpid, closeBad, with(getpid, func(o *Op) { o.Flags, o.Reg = FlagSave, 1 })},
+			fail: Msg{Kind: MsgError, List: ListCmd, Index: 1, Errno: uint32(syscall.EBADF)}},
+		{name: "FlagIgnore", ops: []Op{with(closeBad, func(o *Op) { o.Flags = FlagIgnore }), getpid}, ok: true},
+		{name: "FlagTry records and goes on",
+			ops: []Op{with(closeBad, func(o *Op) { o.Flags = FlagTry }), with(getpid, func(o *Op) { o.Flags, o.Reg = FlagSave, 2 })},
+			ok:  true, fail: Msg{Kind: MsgError, List: ListCmd, Index: 0, Errno: uint32(syscall.EBADF)}, regs: map[int]uintptr{2: pid}},
+		{name: "FlagSave", ops: []Op{with(getpid, func(o *Op) { o.Flags, o.Reg = FlagSave, 7 })}, ok: true, regs: map[int]uintptr{7: pid}},
+		{name: "FlagExpect holds", ops: []Op{with(getpid, func(o *Op) { o.Flags, o.Expect = FlagExpect, pid })}, ok: true},
+		{name: "FlagExpect fails with EPIPE", ops: []Op{getpid, with(getpid, func(o *Op) { o.Flags, o.Expect = FlagExpect, pid+1 })},
+			fail: Msg{Kind: MsgError, List: ListCmd, Index: 1, Errno: uint32(syscall.EPIPE)}},
+		// getpgid(register 5, which holds our pid): were the register
+		// number passed as is, getpgid(5) would not be our group.
+		{name: "Use reads a register", ok: true, regs: map[int]uintptr{5: pid}, ops: []Op{
+			with(getpid, func(o *Op) { o.Flags, o.Reg = FlagSave, 5 }),
+			{Nr: syscall.SYS_GETPGID, Args: [6]uintptr{5}, Use: 1, Flags: FlagExpect, Expect: pgid},
+		}},
+		{name: "base skips", ops: []Op{closeBad, getpid}, base: 1, ok: true},
+		{name: "failure index counts from the list's start", ops: []Op{getpid, getpid, closeBad}, base: 1,
+			fail: Msg{Kind: MsgError, List: ListCmd, Index: 2, Errno: uint32(syscall.EBADF)}},
+		{name: "NrJoinNet hands over", ops: []Op{getpid, {Nr: NrJoinNet}, closeBad}, ok: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := NewPlan()
+			var fail Msg
+			if ok := runOps(p, c.ops, ListCmd, c.base, &fail); ok != c.ok {
+				t.Errorf("runOps = %v, want %v (fail %+v)", ok, c.ok, fail)
+			}
+			if fail != c.fail {
+				t.Errorf("fail = %+v, want %+v", fail, c.fail)
+			}
+			for r, v := range c.regs {
+				if p.s.regs[r] != v {
+					t.Errorf("register %d = %d, want %d", r, p.s.regs[r], v)
+				}
+			}
+		})
+	}
+}
+
+func TestRunInit(t *testing.T) {
+	p := NewPlan()
+	p.Init = seq(getpid, closeBad)
+	if runInit(p) {
+		t.Fatal("runInit succeeded past a failing op")
+	}
+	if want := (Msg{Kind: MsgError, List: ListInit, Index: 1, Errno: uint32(syscall.EBADF)}); p.s.msg != want {
+		t.Errorf("msg = %+v, want %+v", p.s.msg, want)
+	}
+	// A bad namespace fd fails the NrJoinNet operation itself.
+	p = NewPlan()
+	p.Init = seq(getpid, Op{Nr: NrJoinNet, Args: [6]uintptr{^uintptr(0)}}, getpid)
+	if runInit(p) {
+		t.Fatal("runInit joined a network namespace from fd -1")
+	}
+	if want := (Msg{Kind: MsgError, List: ListInit, Index: 1, Errno: uint32(syscall.EBADF)}); p.s.msg != want {
+		t.Errorf("msg = %+v, want %+v", p.s.msg, want)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	p := NewPlan()
+	p.Init, p.Cmd, p.PostFork, p.InitPost = seq(getpid), seq(getpid, getpid), seq(getpid), seq(getpid)
+	p.Init.Info[0].Path = "/init"
+	p.Cmd.Info[1].Path = "/cmd"
+	p.InitPost.Info[0].Path = "/initpost"
+	for _, c := range []struct {
+		list, index uint32
+		want        Info
+	}{
+		{ListInit, 0, Info{Stage: "op", Index: 0, Path: "/init"}},
+		{ListCmd, 1, Info{Stage: "op", Index: 1, Path: "/cmd"}},
+		{ListPostFork, 0, Info{Stage: "op", Index: 0}},
+		{ListInitPost, 0, Info{Stage: "op", Index: 0, Path: "/initpost"}},
+		{ListFork, 0, Info{Stage: "fork"}},
+		{ListCmd, 2, Info{Stage: "unknown"}},
+		{ListRoot, 0, Info{Stage: "unknown"}}, // no Root
+		{99, 0, Info{Stage: "unknown"}},
+	} {
+		if got := p.Describe(c.list, c.index); got != c.want {
+			t.Errorf("Describe(%d, %d) = %+v, want %+v", c.list, c.index, got, c.want)
+		}
+	}
+	p.Root = &Shared{Seq: seq(getpid)}
+	p.Root.Info[0].Path = "/root"
+	if got := p.Describe(ListRoot, 0); got.Path != "/root" {
+		t.Errorf("Describe(ListRoot, 0) = %+v", got)
+	}
+}
+
+// sockstat is /proc/net/sockstat of a namespace with no socket.
+const sockstat = "sockets: used 120\nTCP: inuse 0 orphan 0 tw 0 alloc 0 mem 0\nUDP: inuse 0 mem 0\nUDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n"
+
+func buf(s string) (*[512]byte, uintptr) {
+	var b [512]byte
+	return &b, uintptr(copy(b[:], s))
+}
+
+func TestNonzeroCounter(t *testing.T) {
+	for in, want := range map[string]bool{
+		sockstat: false,
+		strings.Replace(sockstat, "TCP: inuse 0", "TCP: inuse 1", 1): true,
+		strings.Replace(sockstat, "tw 0", "tw 12", 1):                true,
+		strings.Replace(sockstat, "RAW: inuse 0", "RAW: inuse 9", 1): true,
+		strings.Replace(sockstat, "orphan 0", "orphan 3", 1):         false, // global counters do not count
+		strings.Replace(sockstat, "mem 0\nUDP", "mem 7\nUDP", 1):     false,
+		"TCP6: inuse 7":  true, // the counter ends the buffer
+		"TCP6: inuse ":   false,
+		"TCP6: inuse 0":  false,
+		"":               false,
+		"inuse 5":        true,
+		"xinuse 0 tw 0 ": false,
+	} {
+		b, n := buf(in)
+		if got := nonzeroCounter(b, n); got != want {
+			t.Errorf("nonzeroCounter(%q) = %v, want %v", in, got, want)
+		}
+	}
+	// Only buf[:n] is read.
+	b, _ := buf("TCP: inuse 0 tw 0\nRAW: inuse 4\n")
+	if nonzeroCounter(b, 18) {
+		t.Error("nonzeroCounter read past n")
+	}
+}
+
+func TestLines(t *testing.T) {
+	for in, want := range map[string]int{"": 0, "x": 0, "header\n": 1, "header\nsocket\n": 2, "\n\n\n": 3} {
+		b, n := buf(in)
+		if got := lines(b, n); got != want {
+			t.Errorf("lines(%q) = %d, want %d", in, got, want)
+		}
+	}
+	b, _ := buf("a\nb\nc\n")
+	if got := lines(b, 2); got != 1 {
+		t.Errorf("lines read past n: %d", got)
+	}
+}
+
+// TestNetDirty: a namespace is dirty when a sockstat counter is not 0, a
+// socket list has more than its header, or a file cannot be read whole;
+// a missing file (no IPv6) counts for nothing.
+func TestNetDirty(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	clean4 := file("sockstat", sockstat)
+	clean6 := file("sockstat6", "TCP6: inuse 0\nUDP6: inuse 0\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n")
+	header := file("unix", "Num       RefCount Protocol Flags    Type St Inode Path\n")
+	busy4 := file("busy", strings.Replace(sockstat, "UDP: inuse 0", "UDP: inuse 2", 1))
+	listed := file("unix-busy", "Num       RefCount Protocol Flags    Type St Inode Path\n0000: 00000002 00000000 00010000 0001 01 1234 @x\n")
+	big := file("big", strings.Repeat("x", 600))
+	missing := filepath.Join(dir, "missing")
+	for _, c := range []struct {
+		name  string
+		files [3]string
+		dirty bool
+	}{
+		{"clean", [3]string{clean4, clean6, header}, false},
+		{"no IPv6", [3]string{clean4, missing, header}, false},
+		{"a socket in use", [3]string{busy4, clean6, header}, true},
+		{"a unix socket listed", [3]string{clean4, clean6, listed}, true},
+		{"too big to read whole", [3]string{big, clean6, header}, true},
+		{"unset entries", [3]string{clean4, "", ""}, false},
+	} {
+		p := NewPlan()
+		for i, f := range c.files {
+			if f != "" {
+				p.NetCheck[i] = p.Str(f)
+			}
+		}
+		if got := netDirty(p); got != c.dirty {
+			t.Errorf("%s: netDirty = %v, want %v", c.name, got, c.dirty)
+		}
+	}
+}
