@@ -175,10 +175,10 @@ func TestLines(t *testing.T) {
 	}
 }
 
-// TestNetDirty: a namespace is dirty when a sockstat counter is not 0, a
+// TestNetDirtySockstat: a namespace is dirty when a sockstat counter is not 0, a
 // socket list has more than its header, or a file cannot be read whole;
 // a missing file (no IPv6) counts for nothing.
-func TestNetDirty(t *testing.T) {
+func TestNetDirtySockstat(t *testing.T) {
 	dir := t.TempDir()
 	file := func(name, content string) string {
 		path := filepath.Join(dir, name)
