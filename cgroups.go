@@ -1,9 +1,10 @@
 package sandbox
 
 import (
-	"math"
 	"strings"
 	"time"
+
+	"github.com/sandboxkit/sandbox/internal/cgroup"
 )
 
 // limits are the resource limits of a run.
@@ -21,23 +22,12 @@ func (l limits) needCgroup() bool {
 	return l.memory > 0 || l.pids > 0 || l.cpuQuota > 0 || l.cpuTime > 0
 }
 
-// Limits that are absurd on any machine.
-const (
-	maxMemory = 1 << 50
-	maxPids   = 1 << 22 // the kernel's PID_MAX_LIMIT
-	maxCPUs   = 1 << 16
-	minMemory = 1 << 20 // below this even the dynamic loader cannot start
-)
-
 // MemoryLimit caps the RAM of every process of the sandbox together, and
 // allows no swap beyond it. A run that reaches it is stopped by the kernel's
 // OOM killer and ends with MemoryLimitExceeded.
 func (s *Sandbox) MemoryLimit(bytes int64) *Sandbox {
-	switch {
-	case bytes < minMemory:
-		return s.fail("MemoryLimit", bytes, "must be at least 1 MiB")
-	case bytes > maxMemory:
-		return s.fail("MemoryLimit", bytes, "absurdly large")
+	if err := cgroup.CheckMemory(bytes); err != nil {
+		return s.fail("MemoryLimit", bytes, "%v", err)
 	}
 	s.cfg.limits.memory = bytes
 	return s
@@ -45,8 +35,8 @@ func (s *Sandbox) MemoryLimit(bytes int64) *Sandbox {
 
 // PidsLimit caps the number of processes and threads alive at once.
 func (s *Sandbox) PidsLimit(n int64) *Sandbox {
-	if n <= 0 || n > maxPids {
-		return s.fail("PidsLimit", n, "must be between 1 and %d", maxPids)
+	if err := cgroup.CheckPids(n); err != nil {
+		return s.fail("PidsLimit", n, "%v", err)
 	}
 	s.cfg.limits.pids = n
 	return s
@@ -55,8 +45,8 @@ func (s *Sandbox) PidsLimit(n int64) *Sandbox {
 // CPUQuota caps the CPU bandwidth of the sandbox: 0.5 is half a core, 2 is
 // two cores.
 func (s *Sandbox) CPUQuota(cpus float64) *Sandbox {
-	if !(cpus >= 0.01) || cpus > maxCPUs || math.IsInf(cpus, 0) {
-		return s.fail("CPUQuota", cpus, "must be between 0.01 and %d CPUs", maxCPUs)
+	if err := cgroup.CheckCPUQuota(cpus); err != nil {
+		return s.fail("CPUQuota", cpus, "%v", err)
 	}
 	s.cfg.limits.cpuQuota = cpus
 	return s

@@ -46,45 +46,8 @@ func managerFor(parent string) (*cgroup.Manager, error) {
 	return c.m, nil
 }
 
-// runCgroup is the root package's view of one run's cgroup.
-type runCgroup interface {
-	procsFiles() []string
-	cpuUsage() (time.Duration, error)
-	stats() (cgStats, error)
-	kill()
-	remove() error
-}
-
-type cgStats struct {
-	cpu        time.Duration
-	memoryPeak int64 // -1 when the kernel does not provide it
-	oomKills   uint64
-}
-
-type groupRun struct{ g cgroup.Group }
-
-func (r groupRun) procsFiles() []string             { return r.g.ProcsFiles() }
-func (r groupRun) cpuUsage() (time.Duration, error) { return r.g.CPUUsage() }
-func (r groupRun) kill()                            { r.g.Kill() }
-func (r groupRun) remove() error                    { return r.wrap("remove", r.g.Delete()) }
-
-func (r groupRun) stats() (cgStats, error) {
-	st, err := r.g.Stats()
-	if err != nil && !errors.Is(err, cgroup.ErrStatUnavailable) {
-		return cgStats{}, r.wrap("stats", err)
-	}
-	return cgStats{cpu: st.CPUUsage, memoryPeak: st.MemoryPeak, oomKills: st.OOMKills}, nil
-}
-
-func (r groupRun) wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &SetupError{Stage: "cgroup " + op, Index: -1, Path: r.g.Path(), Err: err}
-}
-
 // newRunCgroup makes the run's own group with its limits.
-func newRunCgroup(cfg *config) (runCgroup, error) {
+func newRunCgroup(cfg *config) (cgroup.Group, error) {
 	m, err := managerFor(cfg.limits.cgroupParent)
 	if err != nil {
 		return nil, &SetupError{Stage: "cgroup", Index: -1, Path: cfg.limits.cgroupParent, Err: err}
@@ -93,16 +56,35 @@ func newRunCgroup(cfg *config) (runCgroup, error) {
 	if err != nil {
 		return nil, &SetupError{Stage: "cgroup", Index: -1, Path: cfg.limits.cgroupParent, Err: err}
 	}
-	return groupRun{g}, nil
+	return g, nil
+}
+
+// cgroupStats reads what the kernel accounted for the run. A statistic the
+// kernel does not provide is no error: it keeps its "unknown" value
+// (MemoryPeak -1).
+func cgroupStats(g cgroup.Group) (cgroup.Stats, error) {
+	st, err := g.Stats()
+	if err != nil && !errors.Is(err, cgroup.ErrStatUnavailable) {
+		return st, &SetupError{Stage: "cgroup stats", Index: -1, Path: g.Path(), Err: err}
+	}
+	return st, nil
+}
+
+// removeCgroup kills what is left in the run's group and removes it.
+func removeCgroup(g cgroup.Group) error {
+	if err := g.Delete(); err != nil {
+		return &SetupError{Stage: "cgroup remove", Index: -1, Path: g.Path(), Err: err}
+	}
+	return nil
 }
 
 // openProcs opens the group's cgroup.procs files for the command, which
 // joins the group by writing "0" to each just before execve. init stays in
 // the caller's group: it is neither limited nor charged, and never the OOM
 // killer's choice (it may share the embedding process's memory).
-func openProcs(cg runCgroup) ([]int, error) {
+func openProcs(cg cgroup.Group) ([]int, error) {
 	var fds []int
-	for _, f := range cg.procsFiles() {
+	for _, f := range cg.ProcsFiles() {
 		fd, err := unix.Open(f, unix.O_WRONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			for _, fd := range fds {
@@ -125,7 +107,7 @@ func (p *Process) pollCPU() {
 		case <-p.done:
 			return
 		case <-tick.C:
-			used, err := p.cg.cpuUsage()
+			used, err := p.cg.CPUUsage()
 			if err == nil && used >= limit {
 				p.stop(stopCPU)
 				return

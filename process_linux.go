@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
+	"github.com/sandboxkit/sandbox/internal/cgroup"
 	"github.com/sandboxkit/sandbox/internal/child"
 )
 
@@ -38,7 +39,7 @@ type Process struct {
 	report  *os.File
 	io      *stdio
 	out     *outputCounter
-	cg      runCgroup
+	cg      cgroup.Group
 	netfd   int // the run's network namespace, to pool after it, or -1
 	started time.Time
 
@@ -73,7 +74,7 @@ func (p *Process) stop(why uint32) error {
 	}
 	err := unix.PidfdSendSignal(p.pidfd, unix.SIGKILL, nil, 0)
 	if p.cg != nil {
-		p.cg.kill()
+		p.cg.Kill()
 	}
 	if errors.Is(err, unix.ESRCH) {
 		return nil
@@ -331,7 +332,7 @@ func (p *Process) cleanupFailed() {
 		p.report.Close()
 	}
 	if p.cg != nil {
-		p.cg.remove()
+		removeCgroup(p.cg)
 	}
 	p.releaseNet(false)
 	close(p.done)

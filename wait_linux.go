@@ -81,19 +81,19 @@ func (p *Process) wait() {
 		res.CPUTime = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	if p.cg != nil {
-		p.cg.kill()
-		st, err := p.cg.stats()
+		p.cg.Kill()
+		st, err := cgroupStats(p.cg)
 		if err == nil {
-			res.CPUTime = st.cpu
-			if st.memoryPeak >= 0 {
-				res.MemoryPeak = st.memoryPeak
+			res.CPUTime = st.CPUUsage
+			if st.MemoryPeak >= 0 {
+				res.MemoryPeak = st.MemoryPeak
 			}
-			ev.oomKilled = st.oomKills > 0
-			ev.cpuLimit = p.cfg.limits.cpuTime > 0 && st.cpu >= p.cfg.limits.cpuTime
+			ev.oomKilled = st.OOMKills > 0
+			ev.cpuLimit = p.cfg.limits.cpuTime > 0 && st.CPUUsage >= p.cfg.limits.cpuTime
 		} else {
 			p.err = err
 		}
-		if err := p.cg.remove(); err != nil && p.err == nil {
+		if err := removeCgroup(p.cg); err != nil && p.err == nil {
 			p.err = err
 		}
 	}

@@ -41,22 +41,54 @@ type Limits struct {
 // cpuPeriod is the CFS period used with Limits.CPUQuota, in microseconds.
 const cpuPeriod = 100000
 
-// maxMemory is an upper bound for Limits.Memory (1 PiB); larger is a mistake.
-const maxMemory = 1 << 50
+// The bounds of a limit that is set. They are the only ones: the sandbox's
+// builder checks its arguments with CheckMemory, CheckPids and
+// CheckCPUQuota, and Validate with the same functions.
+const (
+	MinMemory   = 1 << 20 // below this even the dynamic loader cannot start
+	MaxMemory   = 1 << 50 // 1 PiB: larger is a mistake
+	MaxPids     = 1 << 22 // the kernel's PID_MAX_LIMIT
+	MinCPUQuota = 0.01    // 1 ms per 100 ms period: the kernel's minimum cpu.max quota is 1000 µs
+	MaxCPUQuota = 1 << 16 // CPUs
+)
 
-// Validate reports every bad field of l, joined.
+// CheckMemory reports why bytes is not a valid memory limit, or nil.
+func CheckMemory(bytes int64) error {
+	if bytes < MinMemory || bytes > MaxMemory {
+		return errors.New("must be between 1 MiB and 1 PiB")
+	}
+	return nil
+}
+
+// CheckPids reports why n is not a valid limit of tasks, or nil.
+func CheckPids(n int64) error {
+	if n < 1 || n > MaxPids {
+		return fmt.Errorf("must be between 1 and %d", MaxPids)
+	}
+	return nil
+}
+
+// CheckCPUQuota reports why cpus is not a valid CPU quota, or nil.
+func CheckCPUQuota(cpus float64) error {
+	// Written so that NaN fails too.
+	if !(cpus >= MinCPUQuota && cpus <= MaxCPUQuota) {
+		return fmt.Errorf("must be between %v and %d CPUs", MinCPUQuota, MaxCPUQuota)
+	}
+	return nil
+}
+
+// Validate reports every bad field of l (a set field out of its bounds),
+// joined.
 func (l Limits) Validate() error {
 	var errs []error
-	if l.Memory < 0 || l.Memory > maxMemory {
-		errs = append(errs, fmt.Errorf("cgroup: memory limit %d bytes: must be in [0, %d]", l.Memory, int64(maxMemory)))
+	if err := CheckMemory(l.Memory); l.Memory != 0 && err != nil {
+		errs = append(errs, fmt.Errorf("cgroup: memory limit %d bytes: %w", l.Memory, err))
 	}
-	if l.Pids < 0 || l.Pids > math.MaxInt32 {
-		errs = append(errs, fmt.Errorf("cgroup: pids limit %d: must be in [0, %d]", l.Pids, math.MaxInt32))
+	if err := CheckPids(l.Pids); l.Pids != 0 && err != nil {
+		errs = append(errs, fmt.Errorf("cgroup: pids limit %d: %w", l.Pids, err))
 	}
-	if math.IsNaN(l.CPUQuota) || l.CPUQuota < 0 || l.CPUQuota > 1<<16 {
-		errs = append(errs, fmt.Errorf("cgroup: CPU quota %v: must be in [0, 65536] CPUs", l.CPUQuota))
-	} else if l.CPUQuota > 0 && l.quotaUS() < 1000 {
-		errs = append(errs, fmt.Errorf("cgroup: CPU quota %v: must be at least 0.01 CPUs", l.CPUQuota))
+	if err := CheckCPUQuota(l.CPUQuota); l.CPUQuota != 0 && err != nil {
+		errs = append(errs, fmt.Errorf("cgroup: CPU quota %v: %w", l.CPUQuota, err))
 	}
 	return errors.Join(errs...)
 }
@@ -78,8 +110,6 @@ type Stats struct {
 	// OOMKills counts the processes of the group the kernel OOM killer
 	// killed (v2 memory.events oom_kill, v1 memory.oom_control oom_kill).
 	OOMKills uint64
-	// PidsMaxHit counts forks refused by the pids limit (pids.events max).
-	PidsMaxHit uint64
 }
 
 // Group is one cgroup (v2) or one set of per-controller cgroups (v1). Its
@@ -88,11 +118,6 @@ type Stats struct {
 type Group interface {
 	// Path names the group for logs: its cgroup path (v1: the memory one).
 	Path() string
-	// CgroupFD returns a directory fd for clone3 CLONE_INTO_CGROUP (v2
-	// only), owned by the group and closed by Delete; on v1 it is -1, false.
-	CgroupFD() (int, bool)
-	// Add moves a process into the group (v1: into every controller).
-	Add(pid int) error
 	// ProcsFiles are the group's cgroup.procs files (v1: one per
 	// hierarchy). Writing "0" to each moves the writer into the group.
 	ProcsFiles() []string

@@ -38,4 +38,33 @@
 // the error message names). A Manager that cannot get the controllers still
 // makes groups without them (for CPU accounting and killing); only a run that
 // asks for a limit then fails with [ErrCgroupUnavailable].
+//
+// # Why not containerd/cgroups
+//
+// github.com/containerd/cgroups/v3 serves here where it costs nothing: its
+// root package (no further dependency) detects the mode (Mode) and parses
+// /proc/self/cgroup. Its cgroup1 and cgroup2 packages are not used, for
+// these reasons, measured and shown by the module in testdata/compare:
+//
+//   - Correctness. Their New and NewManager make a group with MkdirAll, so
+//     an existing group — where a process of an earlier run may still sit —
+//     is silently adopted; here mkdir(2) must create it. cgroup2's Stat
+//     reports a missing memory.peak (Linux < 5.19) as 0 bytes and read
+//     errors as zeros; here the peak is -1 with ErrStatUnavailable. Their
+//     Delete refuses a populated group and cgroup1 has no Kill; cgroup2's
+//     Kill returns before the group is empty and its fallback signals pids
+//     it did not pin; here Kill pins every pid with a pidfd and waits for
+//     the group to empty. cgroup2 enables controllers in every ancestor from
+//     the mount point down and keeps only the last error; here only the
+//     parent is written, controller by controller, each failure with its
+//     fix (the no-internal-processes rule).
+//   - Cost per run (cgroup v1 host, same run, -benchtime 2s -count 3):
+//     making and removing a limited group 0.73–0.84 ms here against
+//     2.65–3.67 ms with cgroup1 (restricted to the same five controllers);
+//     the end-of-run Stats 0.07–0.10 ms against 0.75–1.85 ms; the CPU poll
+//     of CPUTimeLimit 0.020–0.028 ms against 0.13–0.17 ms.
+//   - Dependencies: cgroup1 and cgroup2 bring 9 more modules (cilium/ebpf,
+//     godbus, go-systemd, logrus, protobuf, runtime-spec, ...) and 50 more
+//     packages into the library's import graph; a program that only detects
+//     the mode grows from 2.7 MB to 10.2 MB.
 package cgroup

@@ -107,18 +107,14 @@ func TestFakeV1(t *testing.T) {
 			t.Errorf("%s = %q, want %q", file, got, want)
 		}
 	}
-	if err := g.Add(4242); err != nil {
-		t.Fatal(err)
-	}
-	got := string(must(os.ReadFile(filepath.Join(v1.ctrl["freezer"], "cgroup.procs"))))
-	if got != "4242" {
-		t.Errorf("freezer cgroup.procs = %q", got)
+	if procs := g.ProcsFiles(); len(procs) != len(v1.dirs) || procs[0] != filepath.Join(v1.ctrl["freezer"], "cgroup.procs") {
+		t.Errorf("ProcsFiles = %v, want one per hierarchy, freezer first", procs)
 	}
 	for _, p := range v1.procs {
 		must(0, os.WriteFile(p, nil, 0o644)) // "exited"
 	}
 	s, err := g.Stats()
-	want := Stats{CPUUsage: 1500 * time.Millisecond, MemoryPeak: 12345678, OOMKills: 3, PidsMaxHit: 2}
+	want := Stats{CPUUsage: 1500 * time.Millisecond, MemoryPeak: 12345678, OOMKills: 3}
 	if err != nil || s != want {
 		t.Errorf("Stats = %+v, %v; want %+v", s, err, want)
 	}
@@ -175,11 +171,11 @@ func TestFakeV2(t *testing.T) {
 			t.Errorf("%s = %q, want %q", file, got, want)
 		}
 	}
-	if fd, ok := g.CgroupFD(); !ok || fd < 0 {
-		t.Errorf("CgroupFD = %d, %v", fd, ok)
+	if procs := g.ProcsFiles(); len(procs) != 1 || procs[0] != filepath.Join(g.Path(), "cgroup.procs") {
+		t.Errorf("ProcsFiles = %v", procs)
 	}
 	s, err := g.Stats()
-	want := Stats{CPUUsage: 2500 * time.Millisecond, MemoryPeak: 7654321, OOMKills: 2, PidsMaxHit: 4}
+	want := Stats{CPUUsage: 2500 * time.Millisecond, MemoryPeak: 7654321, OOMKills: 2}
 	if err != nil || s != want {
 		t.Errorf("Stats = %+v, %v; want %+v", s, err, want)
 	}
@@ -205,9 +201,6 @@ func TestFakeV2(t *testing.T) {
 	dir := g.Path()
 	if err := g.Delete(); err != nil {
 		t.Fatal(err)
-	}
-	if _, ok := g.CgroupFD(); ok {
-		t.Error("fd still open after Delete")
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("%s left", dir)
@@ -350,7 +343,12 @@ func TestLimitsValidate(t *testing.T) {
 		{Limits{Pids: -5}, "pids limit -5"},
 		{Limits{CPUQuota: -0.5}, "CPU quota -0.5"},
 		{Limits{CPUQuota: math.NaN()}, "CPU quota NaN"},
-		{Limits{CPUQuota: 0.001}, "at least 0.01"},
+		{Limits{CPUQuota: 0.001}, "between 0.01 and 65536"},
+		{Limits{CPUQuota: math.Inf(1)}, "CPU quota +Inf"},
+		{Limits{Memory: 4096}, "between 1 MiB and 1 PiB"},
+		{Limits{Pids: 1 << 23}, "between 1 and 4194304"},
+		{Limits{Memory: MinMemory, Pids: MaxPids, CPUQuota: MaxCPUQuota}, ""},
+		{Limits{Memory: MaxMemory, Pids: 1, CPUQuota: MinCPUQuota}, ""},
 	} {
 		err := tc.l.Validate()
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {

@@ -64,7 +64,9 @@ func errnoErr(err error) error {
 }
 
 // writeFile writes s to an existing cgroup interface file in one write(2),
-// as the kernel expects.
+// as the kernel expects. This file's small readers and writers make Stats
+// and CPUUsage 7–10 times cheaper than cgroup1's Stat and keep every read
+// error (doc.go, "Why not containerd/cgroups").
 func writeFile(path, s string) error {
 	var fd int
 	err := ignoringEINTR(func() (err error) {

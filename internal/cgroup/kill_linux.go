@@ -20,7 +20,9 @@ var errStillPopulated = errors.New("group still has processes after SIGKILL")
 // signalled. A pid recycled in between is either in the group (ours) or its
 // pidfd refers to the dead process (ESRCH). Without pidfd_open (Linux < 5.3)
 // it falls back to kill(2), which is safe only when the group is frozen.
-// It reports how many processes it signalled.
+// It reports how many processes it signalled. (cgroup2's fallback Kill
+// signals the listed pids unpinned and does not wait; cgroup1 has none:
+// doc.go, "Why not containerd/cgroups".)
 func killListed(procs []string, frozen bool) (int, error) {
 	var pids []int
 	var err error

@@ -104,6 +104,8 @@ func NewManager(parent string, opts ...Option) (*Manager, error) {
 
 // enableV2 enables the v2Controllers in dir's cgroup.subtree_control and
 // records, for each it cannot, the error a limit that needs it will get.
+// One write per controller, to dir only: cgroup2.ToggleControllers writes
+// every ancestor and keeps only the last error (doc.go).
 func (m *Manager) enableV2(dir string) {
 	var a, b [256]byte
 	avail, _ := readFile(filepath.Join(dir, "cgroup.controllers"), a[:])
@@ -184,7 +186,9 @@ func (m *Manager) New(l Limits) (Group, error) {
 	return nil, fmt.Errorf("cgroup: no free group name below %v", m.parents)
 }
 
-// mkdir makes one group directory.
+// mkdir makes one group directory with mkdir(2), which fails if it exists:
+// a group is never adopted (containerd/cgroups' MkdirAll would; see "Why
+// not containerd/cgroups" in doc.go).
 func (m *Manager) mkdir(ctrl, dir string) error {
 	var err error
 	if m.fake != nil {

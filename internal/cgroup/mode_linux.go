@@ -1,7 +1,6 @@
 package cgroup
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"golang.org/x/sys/unix"
@@ -49,7 +48,10 @@ func resolveParents(parent string, v2 bool) (map[string]string, error) {
 
 // parentDirs is resolveParents without the reads, for tests.
 func parentDirs(parent string, v2 bool, mounts []*mountinfo.Info, self []byte) (map[string]string, error) {
-	own := parseProcCgroup(self)
+	own, err := parseProcCgroup(self)
+	if err != nil {
+		return nil, err
+	}
 	ctrls := v1Controllers[:]
 	if v2 {
 		ctrls = []string{""}
@@ -101,20 +103,17 @@ func delegated(dir string) bool {
 }
 
 // parseProcCgroup maps controller → cgroup path from /proc/self/cgroup
-// ("4:memory:/a", "1:cpu,cpuacct:/b", and "0::/c" as controller "").
-func parseProcCgroup(b []byte) map[string]string {
-	own := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.SplitN(sc.Text(), ":", 3)
-		if len(f) != 3 {
-			continue
-		}
-		for _, c := range strings.Split(f[1], ",") {
-			own[c] = f[2]
-		}
+// ("4:memory:/a", "1:cpu,cpuacct:/b", and "0::/c" as controller ""), with
+// containerd/cgroups' parser.
+func parseProcCgroup(b []byte) (map[string]string, error) {
+	own, unified, err := cgroups.ParseCgroupFromReaderUnified(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("cgroup: /proc/self/cgroup: %w", err)
 	}
-	return own
+	if unified != "" {
+		own[""] = unified
+	}
+	return own, nil
 }
 
 // findMount returns a mount of the hierarchy of ctrl (v1) or the cgroup2

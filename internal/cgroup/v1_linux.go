@@ -105,19 +105,7 @@ func (g *v1Group) Path() string {
 	return g.dirs[0]
 }
 
-func (g *v1Group) CgroupFD() (int, bool) { return -1, false }
-
 func (g *v1Group) ProcsFiles() []string { return g.procs }
-
-func (g *v1Group) Add(pid int) error {
-	s := strconv.Itoa(pid)
-	for _, p := range g.procs {
-		if err := writeFile(p, s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func (g *v1Group) CPUUsage() (time.Duration, error) {
 	ns, err := readUint(filepath.Join(g.ctrl["cpuacct"], "cpuacct.usage"))
@@ -144,11 +132,6 @@ func (g *v1Group) Stats() (Stats, error) {
 		}
 	} else {
 		errs = append(errs, fmt.Errorf("%w: no memory controller", ErrStatUnavailable))
-	}
-	if pids, ok := g.ctrl["pids"]; ok {
-		if s.PidsMaxHit, err = readKey(filepath.Join(pids, "pids.events"), "max"); err != nil {
-			errs = append(errs, statMissing(err))
-		}
 	}
 	return s, errors.Join(errs...)
 }

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // v2Group is one cgroup v2 group.
@@ -18,12 +16,11 @@ type v2Group struct {
 	dir string
 
 	mu      sync.Mutex
-	fd      int // O_DIRECTORY fd for CLONE_INTO_CGROUP, opened on first use; -1 when none
 	deleted bool
 }
 
 func (m *Manager) v2Group(name string) *v2Group {
-	return &v2Group{m: m, dir: filepath.Join(m.parents[""], name), fd: -1}
+	return &v2Group{m: m, dir: filepath.Join(m.parents[""], name)}
 }
 
 func (g *v2Group) file(name string) string { return filepath.Join(g.dir, name) }
@@ -68,27 +65,6 @@ func (g *v2Group) setLimits(l Limits) error {
 
 func (g *v2Group) Path() string { return g.dir }
 
-// CgroupFD opens the group's directory on first use (runs that join by
-// writing cgroup.procs never pay for it); Delete closes it.
-func (g *v2Group) CgroupFD() (int, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.fd < 0 && !g.deleted {
-		ignoringEINTR(func() (err error) {
-			g.fd, err = unix.Open(g.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-			if err != nil {
-				g.fd = -1
-			}
-			return err
-		})
-	}
-	return g.fd, g.fd >= 0
-}
-
-func (g *v2Group) Add(pid int) error {
-	return writeFile(g.file("cgroup.procs"), strconv.Itoa(pid))
-}
-
 func (g *v2Group) CPUUsage() (time.Duration, error) {
 	us, err := readKey(g.file("cpu.stat"), "usage_usec")
 	return time.Duration(us) * time.Microsecond, err
@@ -109,11 +85,6 @@ func (g *v2Group) Stats() (Stats, error) {
 	}
 	if s.OOMKills, err = readKey(g.file("memory.events"), "oom_kill"); err != nil {
 		errs = append(errs, statMissing(err))
-	}
-	if s.PidsMaxHit, err = readKey(g.file("pids.events"), "max"); err != nil {
-		if !errors.Is(err, fs.ErrNotExist) || g.m.missing["pids"] == nil {
-			errs = append(errs, statMissing(err))
-		}
 	}
 	return s, errors.Join(errs...)
 }
@@ -174,10 +145,6 @@ func (g *v2Group) Delete() error {
 	defer g.mu.Unlock()
 	if g.deleted {
 		return nil
-	}
-	if g.fd >= 0 {
-		unix.Close(g.fd)
-		g.fd = -1
 	}
 	if err := rmdirRetry(g.dir, g.m.fake != nil, g.Kill); err != nil {
 		return fmt.Errorf("cgroup: delete: %w", err)
