@@ -180,6 +180,11 @@ func TestEmbedderKilled(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("crasher said %q", line)
 	}
+	// Start returns once each sh runs; each then forks its background
+	// sleep on its own time (slow under emulation): wait for all six.
+	for deadline := time.Now().Add(5 * time.Second); len(processesWith(marker)) < 6 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := len(processesWith(marker)); n < 6 {
 		t.Errorf("only %d sandboxed processes before the kill", n)
 	}

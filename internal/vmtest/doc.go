@@ -37,7 +37,11 @@
 // Delegate=yes and DelegateSubgroup=main: the test process lives in
 // /system.slice/test.service/main, test.service has the controllers enabled
 // and carries trusted.delegate=1 (set with the host's python3), and the
-// library makes its groups beside main. The environment is clean except for
+// library makes its groups beside main. After each binary everything in
+// test.service is killed (cgroup.kill) and main is made afresh for the next
+// (init.sh says why). The tests can check where they run:
+// SANDBOX_VMTEST=cgroup2 promises a pure cgroup v2 host (the root
+// package's TestCgroupModeInVM fails otherwise). The environment is clean except for
 // PATH (the host's, plus the Go toolchain's bin), HOME=/root,
 // SANDBOX_VMTEST=cgroup2, CI (the host's, or true), GOTOOLCHAIN=local and
 // any -env values. Each binary gets -test.timeout (-test-timeout, default

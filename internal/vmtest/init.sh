@@ -2,7 +2,8 @@
 # Guest init for vmtest. Stage 1 runs from the initramfs: it mounts the
 # host's root (virtio-9p, read-only) under a tmpfs overlay and switches into
 # it. Stage 2 is PID 1 in that root: it sets up cgroup2 in the systemd shape
-# and runs each test wrapper from /system.slice/test.service/main.
+# and runs each test wrapper from /system.slice/test.service/main, made
+# afresh for each.
 # Status lines go to the second serial port: "ready <uptime>",
 # "test <name> <rc> <uptime>", "done <uptime>".
 
@@ -64,17 +65,27 @@ $bb mkdir $cg/system.slice && enable $cg/system.slice
 # group carries trusted.delegate=1 and has the controllers enabled, so the
 # library makes its groups beside main.
 svc=$cg/system.slice/test.service
-$bb mkdir $svc $svc/main || die "mkdir $svc"
+$bb mkdir $svc || die "mkdir $svc"
 enable $svc
 /usr/bin/python3 -c "import os,sys; os.setxattr(sys.argv[1], 'trusted.delegate', b'1')" $svc || die "delegate $svc"
 
 status ready
 while read -r name <&3; do
 	echo "vmtest: running $name" >/dev/console
+	# Each binary gets a fresh main: one that was never the target of
+	# cgroup.kill. Linux 6.1 stable (the backport of b69bb476dee9, "cgroup:
+	# fix race between fork and cgroup.kill", without upstream's follow-up
+	# c3b510de) compares the kill sequence of the forking process's cgroup
+	# with the destination's in clone3(CLONE_INTO_CGROUP) and SIGKILLs the
+	# child when they differ: every such child of a process in a cgroup that
+	# was once killed dies at birth.
+	$bb mkdir $svc/main || die "mkdir $svc/main"
 	(echo 0 >$svc/main/cgroup.procs || exit 125; exec $bb sh /.vmtest/run-$name) </dev/null
 	rc=$?
 	# Nothing a test leaves behind survives into the next binary.
 	echo 1 >$svc/cgroup.kill
+	until $bb grep -q 'populated 0' $svc/main/cgroup.events; do $bb usleep 20000; done
+	$bb rmdir $svc/main || die "rmdir $svc/main"
 	status "test $name $rc"
 	echo "vmtest: $name exit $rc" >/dev/console
 done 3</.vmtest/tests
