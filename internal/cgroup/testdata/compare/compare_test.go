@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/sandboxkit/sandbox/internal/cgroup"
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 const (
@@ -19,13 +20,11 @@ const (
 	pidsLimit = 32
 )
 
-// v1Host skips a benchmark that needs root on a cgroup v1 (or hybrid) host.
+// v1Host stops a benchmark that needs root on a cgroup v1 (or hybrid) host.
 func v1Host(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("needs root")
-	}
+	testutil.RequireRoot(b)
 	if m := cgroup.DetectMode(); m != cgroup.Legacy && m != cgroup.Hybrid {
-		b.Skipf("needs cgroup v1 controllers, the host is %v", m)
+		testutil.SkipProved(b, "cgroup v1 controllers", "the cgroup mode is "+m.String())
 	}
 }
 
