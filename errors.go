@@ -63,3 +63,9 @@ var ErrCgroupUnavailable = cgroup.ErrCgroupUnavailable
 // ErrCommandNotFound is wrapped by the error Start returns when the
 // command does not exist inside the sandbox.
 var ErrCommandNotFound = errors.New("command not found in the sandbox")
+
+// ErrUntrustedSymlink is wrapped by the *SetupError of a run whose Bind
+// source or Chroot directory passes through a symbolic link owned by
+// someone other than root or the embedding process's effective uid (one a
+// sandboxed program could have planted). The error's Path is the link.
+var ErrUntrustedSymlink = errors.New("symbolic link not owned by root or the caller")

@@ -296,6 +296,9 @@ func (p *Process) childError(m *child.Msg) error {
 	info := p.rp.plan.Describe(m.List, m.Index)
 	errno := syscall.Errno(m.Errno)
 	err := &SetupError{Stage: info.Stage, Index: info.Index, Path: info.Path, Err: errno}
+	if m.List == child.ListRoot {
+		p.cfg.roots.failed(p.rp.plan.Root, int(m.Index), err)
+	}
 	if info.Stage == "execve" {
 		err.Path = p.cmd.name
 		if errno == syscall.ENOENT {

@@ -1,8 +1,12 @@
 package sandbox
 
 import (
+	"fmt"
+	"os"
+	"runtime"
 	"slices"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -12,65 +16,190 @@ import (
 // rootCache keeps the planned root filesystem of a Sandbox: the mount
 // operations, with every path and struct they point to, are the same for
 // each run of one configuration, so they are planned once and shared
-// read-only by the runs. A run re-plans when the configuration changed, or
-// when the directories the plan was read from did (the Chroot directory,
-// or the host's / and /etc): their inode and modification time are checked
-// on every run.
+// read-only by the runs.
+//
+// A plan is keyed on the configuration and on what it mounts (rootDeps):
+// the device and inode of each bind source and of each Chroot entry, and
+// the state of the directories whose listing it used. Every run checks
+// them and re-plans when one changed. That keeps a plan current; it is not
+// what keeps a swapped file out: the child mounts only a file it found
+// without following a link and whose device and inode are those the
+// parent checked (bindChecked), so a swap after the check fails the run,
+// whose error drops the plan (failed).
 type rootCache struct {
 	mu     sync.Mutex
 	key    rootKey
 	shared *child.Shared
+	deps   *rootDeps
+	held   *heldFDs // the plan's descriptors: closed with it, or by a cleanup
 }
 
-// rootKey is what a planned root depends on.
+// rootKey is the part of the configuration a planned root depends on.
 type rootKey struct {
 	root     string
 	hostname string
 	uid, gid int
+	euid     int // whose symbolic links are followed
 	userns   bool
 	mounts   []mountSpec
-	stamps   [2]dirStamp
-}
-
-// dirStamp identifies a directory's state.
-type dirStamp struct {
-	dev, ino uint64
-	mtime    unix.Timespec
-}
-
-func stampOf(dir string) dirStamp {
-	var st unix.Stat_t
-	if err := unix.Stat(dir, &st); err != nil {
-		return dirStamp{}
-	}
-	return dirStamp{dev: st.Dev, ino: st.Ino, mtime: st.Mtim}
 }
 
 func (k *rootKey) equal(o *rootKey) bool {
 	return k.root == o.root && k.hostname == o.hostname && k.uid == o.uid && k.gid == o.gid &&
-		k.userns == o.userns && k.stamps == o.stamps && slices.Equal(k.mounts, o.mounts)
+		k.euid == o.euid && k.userns == o.userns && slices.Equal(k.mounts, o.mounts)
 }
+
+// fileID identifies a file.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(st *unix.Stat_t) fileID { return fileID{dev: uint64(st.Dev), ino: st.Ino} }
+
+// pathStamp is the identity of a path's file (following links), and for a
+// directory whose listing was used, its modification time.
+type pathStamp struct {
+	path  string
+	id    fileID
+	mtime unix.Timespec
+}
+
+// entryStamp is the identity of a Chroot entry (not following a link).
+type entryStamp struct {
+	name string
+	id   fileID
+}
+
+// rootDeps is what a planned root was made from.
+type rootDeps struct {
+	dirs    []pathStamp  // "/" and "/etc", or the Chroot directory
+	binds   []pathStamp  // the bind sources, as the caller gave them
+	entries []entryStamp // the Chroot directory's entries
+	rootFD  int          // the Chroot directory, or -1
+	fds     []int        // descriptors held while the plan lives
+}
+
+func (d *rootDeps) hold(fd int) { d.fds = append(d.fds, fd) }
+
+func (d *rootDeps) stampDir(p string) {
+	var st unix.Stat_t
+	if unix.Stat(p, &st) == nil {
+		d.dirs = append(d.dirs, pathStamp{path: p, id: idOf(&st), mtime: st.Mtim})
+	}
+}
+
+// current says whether nothing the plan was made from changed: a few
+// stat(2) calls per run.
+func (d *rootDeps) current() bool {
+	var st unix.Stat_t
+	for _, s := range d.dirs {
+		if unix.Stat(s.path, &st) != nil || idOf(&st) != s.id || st.Mtim != s.mtime {
+			return false
+		}
+	}
+	for _, s := range d.binds {
+		if unix.Stat(s.path, &st) != nil || idOf(&st) != s.id {
+			return false
+		}
+	}
+	for _, e := range d.entries {
+		if unix.Fstatat(d.rootFD, e.name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || idOf(&st) != e.id {
+			return false
+		}
+	}
+	return true
+}
+
+// heldFDs are the descriptors a plan holds.
+type heldFDs struct {
+	mu  sync.Mutex
+	fds []int
+}
+
+// set closes the descriptors held and holds fds instead.
+func (h *heldFDs) set(fds []int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, fd := range h.fds {
+		unix.Close(fd)
+	}
+	h.fds = fds
+}
+
+func (h *heldFDs) closeAll() { h.set(nil) }
 
 // rootFor returns the planned root filesystem for this configuration.
 func (c *config) rootFor(userns bool) (*child.Shared, error) {
-	key := rootKey{root: c.root, hostname: c.hostname, uid: c.uid, gid: c.gid, userns: userns, mounts: c.mounts}
-	if c.root != "" {
-		key.stamps[0] = stampOf(c.root)
-	} else {
-		key.stamps = [2]dirStamp{stampOf("/"), stampOf("/etc")}
-	}
+	key := rootKey{root: c.root, hostname: c.hostname, uid: c.uid, gid: c.gid, euid: os.Geteuid(), userns: userns, mounts: c.mounts}
 	rc := c.roots
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.shared != nil && rc.key.equal(&key) {
+	if rc.shared != nil && rc.key.equal(&key) && rc.deps.current() {
 		return rc.shared, nil
 	}
+	rc.drop()
+	deps := &rootDeps{rootFD: -1}
+	// Stamped before they are read: a change while planning shows next run.
+	if c.root != "" {
+		deps.stampDir(c.root)
+	} else {
+		deps.stampDir("/")
+		deps.stampDir("/etc")
+	}
 	sh := &child.Shared{}
-	r := &rootPlanner{k: &sh.Keeper, seq: &sh.Seq}
+	r := &rootPlanner{k: &sh.Keeper, seq: &sh.Seq, deps: deps}
 	if err := c.planRoot(r); err != nil {
+		for _, fd := range deps.fds {
+			unix.Close(fd)
+		}
 		return nil, err
 	}
+	if rc.held == nil {
+		rc.held = &heldFDs{}
+		runtime.AddCleanup(rc, (*heldFDs).closeAll, rc.held)
+	}
+	rc.held.set(deps.fds)
 	key.mounts = slices.Clone(c.mounts)
-	rc.key, rc.shared = key, sh
+	rc.key, rc.shared, rc.deps = key, sh, deps
 	return sh, nil
+}
+
+// drop forgets the plan and closes its descriptors. Runs still using it
+// need none of them: the child opens every file again.
+func (rc *rootCache) drop() {
+	rc.shared, rc.deps = nil, nil
+	if rc.held != nil {
+		rc.held.set(nil)
+	}
+}
+
+// release drops the plan (Sandbox.Close).
+func (rc *rootCache) release() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.drop()
+}
+
+// failed is told of a run whose root operation index of sh failed with
+// err: what the plan was made from changed under it, so the plan is
+// dropped, and err says how.
+func (rc *rootCache) failed(sh *child.Shared, index int, err *SetupError) {
+	rc.mu.Lock()
+	if rc.shared == sh {
+		rc.drop()
+	}
+	rc.mu.Unlock()
+	if index < 0 || index >= len(sh.Ops) {
+		return
+	}
+	var why string
+	switch errno, _ := err.Err.(syscall.Errno); {
+	case sh.Ops[index].Nr == child.NrSameFile:
+		why = "not the file that was checked: it was replaced since"
+	case errno == unix.ELOOP && err.Stage == "bind source":
+		why = "a symbolic link replaced a directory of it since it was checked"
+	case errno == unix.ELOOP && err.Stage == "mount point":
+		why = "a symbolic link is on the way, and a destination is never resolved through one"
+	default:
+		return
+	}
+	err.Err = fmt.Errorf("%s: %w", why, err.Err)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -21,25 +22,40 @@ import (
 //  1. a small "base" tmpfs is mounted over stagingDir and entered with
 //     pivot_root, which moves the host's root to /oldroot (uncovering
 //     stagingDir there) and leaves the new root's tmpfs at /newroot;
-//  2. everything is bound from /oldroot/<host path> to newroot/<path>,
-//     then newroot becomes the root with a second pivot_root and the base,
-//     with the host's root under it, is detached.
+//  2. everything is bound from /oldroot to /newroot, then newroot becomes
+//     the root with a second pivot_root and the base, with the host's root
+//     under it, is detached.
 //
-// A symbolic link met while mounting therefore resolves inside the base
-// tmpfs, never on the host. Sources are resolved in the parent first.
+// No path string crosses from the parent to a mount: the parent resolves
+// every host file (hostpath_linux.go) and the child mounts the file it
+// checked (bindChecked); destinations are resolved inside the new root
+// without following any symbolic link (openDst).
 const (
 	stagingDir = "/tmp"
 	oldRoot    = "/oldroot"
 	newRoot    = "newroot"
 )
 
+// Registers of the root's operations (child.Op.Reg, Op.Use).
+const (
+	regOld  = 3 // the host's root, /oldroot
+	regNew  = 4 // the new root, /newroot
+	regSrc  = 5 // a bind source, opened below regOld
+	regTree = 6 // a detached copy of it (open_tree)
+	regDst  = 7 // a destination, opened below regNew
+)
+
 // rootPlanner adds the mount steps of one run to the init's list.
 type rootPlanner struct {
 	k     *child.Keeper
 	seq   *child.Seq
-	index int // mount index, for error messages
+	deps  *rootDeps // what the plan depends on: filled while planning
+	index int       // mount index, for error messages
 	tops  map[string]os.FileMode
 	dirs  map[string]bool // directories made (or planned) in the new root
+
+	empty, srcHow, dstHow, dirHow uintptr // kept once, shared by the operations
+	attrs                         map[uint64]uintptr
 }
 
 func (r *rootPlanner) info(stage, p string) child.Info {
@@ -50,6 +66,16 @@ func (r *rootPlanner) add(stage, p string, nr uintptr, args ...uintptr) *child.O
 	return r.seq.Add(r.info(stage, p), nr, args...)
 }
 
+// addReg adds an operation whose first argument is a register.
+func (r *rootPlanner) addReg(stage, p string, nr uintptr, args ...uintptr) *child.Op {
+	op := r.add(stage, p, nr, args...)
+	op.Use = 1
+	return op
+}
+
+// save makes op store its result (a descriptor) in register reg.
+func save(op *child.Op, reg uint8) { op.Flags, op.Reg = child.FlagSave, reg }
+
 // rel turns a sandbox path into the path of its mount point while the root
 // is assembled (relative to the base's root, the working directory).
 func rel(p string) string { return newRoot + "/" + inner(p) }
@@ -57,11 +83,34 @@ func rel(p string) string { return newRoot + "/" + inner(p) }
 // inner is a sandbox path without its leading slash.
 func inner(p string) string { return strings.TrimPrefix(path.Clean(p), "/") }
 
-// host is the path of a host file while the root is assembled.
-func host(p string) string { return oldRoot + p }
+// below is an absolute path as openat2 takes it relative to a root.
+func below(p string) string {
+	if p = strings.TrimLeft(p, "/"); p == "" {
+		return "."
+	}
+	return p
+}
+
+// keepHow keeps an open_how for openat2.
+func (r *rootPlanner) keepHow(flags uint64) uintptr {
+	how := &unix.OpenHow{Flags: flags | unix.O_PATH | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS}
+	return child.Keep(r.k, how)
+}
+
+// attr returns a kept mount_attr that sets set.
+func (r *rootPlanner) attr(set uint64) uintptr {
+	if a, ok := r.attrs[set]; ok {
+		return a
+	}
+	a := child.Keep(r.k, &unix.MountAttr{Attr_set: set})
+	r.attrs[set] = a
+	return a
+}
 
 // mkdirParents creates the missing parents of dst, best effort: a parent that
-// cannot be made shows up as the mount's own failure.
+// cannot be made shows up as the mount's own failure. Only for paths the
+// planner made itself (no bound tree on the way).
 func (r *rootPlanner) mkdirParents(dst string) {
 	parts := strings.Split(inner(dst), "/")
 	for i := 1; i < len(parts); i++ {
@@ -71,19 +120,17 @@ func (r *rootPlanner) mkdirParents(dst string) {
 
 // mkdir creates a directory of the new root once; an error (it exists in a
 // bound tree, or cannot be made there) surfaces as the failure of what is
-// mounted on it.
+// mounted on it. Only for paths the planner made itself.
 func (r *rootPlanner) mkdir(dst string) {
 	if r.dirs[dst] {
 		return
-	}
-	if r.dirs == nil {
-		r.dirs = map[string]bool{}
 	}
 	r.dirs[dst] = true
 	r.add("mkdir", dst, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
 }
 
-// mountPoint creates dst as a directory or an empty file.
+// mountPoint creates dst as a directory or an empty file. Only for paths
+// the planner made itself.
 func (r *rootPlanner) mountPoint(dst string, dir bool) {
 	r.mkdirParents(dst)
 	if dir {
@@ -93,52 +140,102 @@ func (r *rootPlanner) mountPoint(dst string, dir bool) {
 	}
 }
 
+// openDst makes dst (a directory, or an empty file) and its missing parents
+// inside the new root and opens it into regDst. Every path is resolved
+// below regNew with RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS: a symbolic link on
+// the way, say one an earlier run left in a writable bind, fails the run
+// with ELOOP naming the path that holds it, instead of sending a directory
+// or a mount anywhere else. For the caller's Bind and Tmpfs destinations,
+// which can lie in bound trees.
+func (r *rootPlanner) openDst(dst string, dir bool) {
+	parts := strings.Split(inner(dst), "/")
+	for i := 1; i <= len(parts); i++ {
+		p := "/" + strings.Join(parts[:i], "/")
+		last := i == len(parts)
+		if r.dirs[p] {
+			continue
+		}
+		parent := uintptr(regNew)
+		if i > 1 {
+			pp := path.Dir(p)
+			save(r.addReg("mount point", pp, unix.SYS_OPENAT2, regNew, r.k.Str(below(pp)), r.dirHow, unix.SizeofOpenHow), regDst)
+			parent = regDst
+		}
+		name := r.k.Str(parts[i-1])
+		if last && !dir {
+			r.addReg("mount point", p, unix.SYS_MKNODAT, parent, name, unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
+			break
+		}
+		r.addReg("mount point", p, unix.SYS_MKDIRAT, parent, name, 0o755).Flags = child.FlagIgnore
+		r.dirs[p] = true
+	}
+	save(r.addReg("mount point", dst, unix.SYS_OPENAT2, regNew, r.k.Str(below(dst)), r.dstHow, unix.SizeofOpenHow), regDst)
+}
+
 // setattr changes the flags of the mount at target (relative or absolute).
+// Only for paths the planner made itself.
 func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
-	attr := &unix.MountAttr{Attr_set: set}
 	flags := uintptr(0)
 	if recursive {
 		flags = unix.AT_RECURSIVE
 	}
 	r.add("mount_setattr", target, unix.SYS_MOUNT_SETATTR, atFDCWD, r.k.Str(target), flags,
-		child.Keep(r.k, attr), unsafe.Sizeof(*attr))
+		r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
 }
 
-// statSource checks a bind source in the parent, so that a missing one is
-// reported by name before anything starts. The child mounts it by path, in
-// its copy of the host's mount namespace (a descriptor opened here would
-// belong to the host's namespace, which mount(2) refuses).
-func (r *rootPlanner) statSource(src string) (string, bool, error) {
-	resolved, err := filepath.EvalSymlinks(src)
-	if err == nil {
-		var fi os.FileInfo
-		if fi, err = os.Stat(resolved); err == nil {
-			return resolved, fi.IsDir(), nil
-		}
+// bindChecked plans a bind of the host file h, which the parent resolved
+// and checked, at dst with the mount flags set. The child opens h.path
+// again below /oldroot refusing every symbolic link, checks that it is the
+// same file (device and inode: child.NrSameFile), makes a detached copy of
+// it (open_tree), sets its flags and moves it onto dst: it mounts the file
+// that was checked, never a path. user says dst is the caller's, to be
+// resolved inside the new root (openDst); else the planner made its path.
+func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool) {
+	save(r.addReg("bind source", h.path, unix.SYS_OPENAT2, regOld, r.k.Str(below(h.path)), r.srcHow, unix.SizeofOpenHow), regSrc)
+	r.add("bind source", h.path, child.NrSameFile, regSrc, uintptr(h.st.Dev), uintptr(h.st.Ino))
+	save(r.addReg("mount", dst, unix.SYS_OPEN_TREE, regSrc, r.empty,
+		unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE|unix.AT_EMPTY_PATH), regTree)
+	if set != 0 {
+		r.addReg("mount_setattr", dst, unix.SYS_MOUNT_SETATTR, regTree, r.empty, unix.AT_EMPTY_PATH|unix.AT_RECURSIVE,
+			r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
 	}
-	return "", false, &SetupError{Stage: "bind source", Index: r.index, Path: src, Err: err}
+	if user {
+		r.openDst(dst, h.isDir())
+		r.add("mount", dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, regDst, r.empty,
+			unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH).Use = 1 | 1<<2
+		return
+	}
+	r.mountPoint(dst, h.isDir())
+	r.addReg("mount", dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, atFDCWD, r.k.Str(rel(dst)), unix.MOVE_MOUNT_F_EMPTY_PATH)
 }
 
-// bind plans a bind of the host's src at dst.
-func (r *rootPlanner) bind(src, dst string, writable bool) error {
-	resolved, isDir, err := r.statSource(src)
-	if err != nil {
-		return err
-	}
-	r.mountPoint(dst, isDir)
-	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str(host(resolved)), r.k.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
+// bindFlags are the flags of a Bind or BindWritable mount.
+func bindFlags(writable bool) uint64 {
 	set := uint64(unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV)
 	if !writable {
 		set |= unix.MOUNT_ATTR_RDONLY
 	}
-	r.setattr(rel(dst), set, true)
-	return nil
+	return set
 }
 
+// tmpfs mounts a tmpfs at dst, a path the planner made.
 func (r *rootPlanner) tmpfs(dst string, size int64, mode os.FileMode, flags uintptr) {
 	r.mountPoint(dst, true)
-	data := fmt.Sprintf("size=%d,mode=%o", size, mode&fs.ModePerm|modeSticky(mode))
-	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str(rel(dst)), r.k.Str("tmpfs"), flags, r.k.Str(data))
+	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str(rel(dst)), r.k.Str("tmpfs"), flags, r.tmpfsData(size, mode))
+}
+
+// userTmpfs mounts a tmpfs at the caller's dst: on the directory openDst
+// opened (made the working directory for the mount), not on a path.
+func (r *rootPlanner) userTmpfs(dst string, size int64) {
+	r.openDst(dst, true)
+	r.addReg("mount", dst, unix.SYS_FCHDIR, regDst)
+	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str("."), r.k.Str("tmpfs"),
+		unix.MS_NOSUID|unix.MS_NODEV, r.tmpfsData(size, os.ModeSticky|0o777))
+	r.add("chdir", "/", unix.SYS_CHDIR, r.k.Str("/"))
+}
+
+func (r *rootPlanner) tmpfsData(size int64, mode os.FileMode) uintptr {
+	return r.k.Str(fmt.Sprintf("size=%d,mode=%o", size, mode&fs.ModePerm|modeSticky(mode)))
 }
 
 func modeSticky(m os.FileMode) os.FileMode {
@@ -167,6 +264,9 @@ func (r *rootPlanner) writeFile(dst string, content string) {
 
 // planRoot plans the whole root filesystem and the pivot into it.
 func (c *config) planRoot(r *rootPlanner) error {
+	r.tops, r.dirs, r.attrs = map[string]os.FileMode{}, map[string]bool{}, map[uint64]uintptr{}
+	r.empty = r.k.Str("")
+	r.srcHow, r.dstHow, r.dirHow = r.keepHow(0), r.keepHow(0), r.keepHow(unix.O_DIRECTORY)
 	r.add("mount", "/", unix.SYS_MOUNT, r.k.Str("none"), r.k.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
 	r.add("mount", stagingDir, unix.SYS_MOUNT, r.k.Str("sandbox-base"), r.k.Str(stagingDir), r.k.Str("tmpfs"),
 		unix.MS_NOSUID|unix.MS_NODEV, r.k.Str("mode=0755,size=64k"))
@@ -177,8 +277,10 @@ func (c *config) planRoot(r *rootPlanner) error {
 	r.add("mount", "/", unix.SYS_MOUNT, r.k.Str("sandbox"), r.k.Str(newRoot), r.k.Str("tmpfs"),
 		unix.MS_NOSUID|unix.MS_NODEV, r.k.Str("mode=0755,size=4m"))
 	r.add("pivot_root", stagingDir, unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str(oldRoot[1:]))
+	dirFlags := uintptr(unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC)
+	save(r.add("open", oldRoot, unix.SYS_OPENAT, atFDCWD, r.k.Str(oldRoot[1:]), dirFlags), regOld)
+	save(r.add("open", "/", unix.SYS_OPENAT, atFDCWD, r.k.Str(newRoot), dirFlags), regNew)
 
-	r.tops = map[string]os.FileMode{}
 	var err error
 	if c.root != "" {
 		err = r.planChroot(c.root)
@@ -189,7 +291,9 @@ func (c *config) planRoot(r *rootPlanner) error {
 		return err
 	}
 	r.planProc()
-	r.planDev()
+	if err := r.planDev(); err != nil {
+		return err
+	}
 	if !c.hasMountAt("/tmp") {
 		r.index = -1
 		r.tmpfs("/tmp", DefaultTmpSize, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
@@ -201,15 +305,11 @@ func (c *config) planRoot(r *rootPlanner) error {
 		}
 		switch m.kind {
 		case mountBind:
-			src, err := filepath.Abs(m.src)
-			if err != nil {
-				return &SetupError{Stage: "bind source", Index: i, Path: m.src, Err: err}
-			}
-			if err := r.bind(src, m.dst, m.writable); err != nil {
+			if err := r.planBind(m); err != nil {
 				return err
 			}
 		case mountTmpfs:
-			r.tmpfs(m.dst, m.size, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
+			r.userTmpfs(m.dst, m.size)
 		}
 	}
 	r.index = -1
@@ -233,7 +333,8 @@ func (c *config) hasMountAt(dst string) bool {
 
 // checkDst refuses a destination whose top-level component is one of the
 // symbolic links the planner recreated: the mount would land outside the
-// new root (the CVE-2021-30465 class).
+// new root (the CVE-2021-30465 class). (openDst would refuse it too, in
+// the child; this says why, before the fork.)
 func (r *rootPlanner) checkDst(dst string) error {
 	top := strings.SplitN(inner(dst), "/", 2)[0]
 	if r.tops[top]&fs.ModeSymlink != 0 {
@@ -243,21 +344,35 @@ func (r *rootPlanner) checkDst(dst string) error {
 	return nil
 }
 
+// planBind plans one of the caller's binds. Its source is resolved and
+// checked here (openHost) and its descriptor held as long as the plan, so
+// the device and inode the child checks cannot be those of another file.
+func (r *rootPlanner) planBind(m mountSpec) error {
+	src, err := filepath.Abs(m.src)
+	if err != nil {
+		return &SetupError{Stage: "bind source", Index: r.index, Path: m.src, Err: err}
+	}
+	h, err := openHost(src, true)
+	if err != nil {
+		return &SetupError{Stage: "bind source", Index: r.index, Path: errPath(err, src), Err: err}
+	}
+	r.deps.hold(h.fd)
+	r.deps.binds = append(r.deps.binds, pathStamp{path: m.src, id: idOf(&h.st)})
+	r.bindChecked(&h, m.dst, bindFlags(m.writable), true)
+	return nil
+}
+
 func (r *rootPlanner) planSystem(c *config) error {
 	r.index = -1
 	for _, d := range systemDirs {
-		if err := r.hostEntry(d, d); err != nil {
-			return err
-		}
+		r.systemEntry(d)
 	}
 	r.mkdir("/etc")
 	r.tops["etc"] = fs.ModeDir
 	for _, pat := range etcFiles {
 		matches, _ := filepath.Glob("/etc/" + pat)
 		for _, m := range matches {
-			if err := r.hostEntry(m, m); err != nil {
-				return err
-			}
+			r.systemEntry(m)
 		}
 	}
 	r.writeFile("/etc/passwd", fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\nsandbox:x:%d:%d:sandbox:/tmp:/bin/sh\n", c.uid, c.gid))
@@ -266,50 +381,106 @@ func (r *rootPlanner) planSystem(c *config) error {
 	return nil
 }
 
-// hostEntry recreates one host entry: a symbolic link as a link, anything
-// else as a read-only bind. A missing entry is skipped.
-func (r *rootPlanner) hostEntry(src, dst string) error {
-	fi, err := os.Lstat(src)
+// systemEntry recreates the host's system file p at the same place. A
+// missing one is skipped. Only root can change these: the plan holds no
+// descriptor of them, and the stamps of / and /etc tell a run to re-plan.
+func (r *rootPlanner) systemEntry(p string) {
+	h, err := openHost(p, false)
 	if err != nil {
-		return nil
+		return
 	}
-	if !strings.Contains(inner(dst), "/") {
-		r.tops[inner(dst)] = fi.Mode()
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		target, err := os.Readlink(src)
-		if err != nil {
-			return nil
-		}
-		r.symlink(target, dst)
-		return nil
-	}
-	if !fi.IsDir() && !fi.Mode().IsRegular() {
-		return nil
-	}
-	return r.bind(src, dst, false)
+	r.hostEntry(&h, p)
+	unix.Close(h.fd)
 }
 
+// hostEntry recreates one host entry: a symbolic link as a link, a
+// directory or a regular file as a read-only bind of what was checked. It
+// says whether it bound h; anything else is skipped.
+func (r *rootPlanner) hostEntry(h *hostFile, dst string) bool {
+	var mode os.FileMode
+	bound := false
+	switch h.mode() {
+	case unix.S_IFLNK:
+		mode = fs.ModeSymlink
+		target, err := readLinkFD(h.fd)
+		if err != nil {
+			return false
+		}
+		r.symlink(target, dst)
+	case unix.S_IFDIR:
+		mode, bound = fs.ModeDir, true
+	case unix.S_IFREG:
+		bound = true
+	default:
+		return false
+	}
+	if !strings.Contains(inner(dst), "/") {
+		r.tops[inner(dst)] = mode
+	}
+	if bound {
+		r.bindChecked(h, dst, bindFlags(false), false)
+	}
+	return bound
+}
+
+// planChroot recreates the top-level entries of root. The directory is
+// resolved like a bind source; each entry is opened without following a
+// link and held, with its device and inode, for as long as the plan.
 func (r *rootPlanner) planChroot(root string) error {
+	r.index = -1
+	fail := func(p string, err error) error { return &SetupError{Stage: "chroot", Index: -1, Path: p, Err: err} }
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return &SetupError{Stage: "chroot", Index: -1, Path: root, Err: err}
+		return fail(root, err)
 	}
-	entries, err := os.ReadDir(abs)
+	dir, err := openHost(abs, true)
 	if err != nil {
-		return &SetupError{Stage: "chroot", Index: -1, Path: root, Err: err}
+		return fail(errPath(err, root), err)
 	}
-	r.index = -1
-	for _, e := range entries {
-		switch e.Name() {
+	r.deps.hold(dir.fd)
+	if !dir.isDir() {
+		return fail(root, unix.ENOTDIR)
+	}
+	r.deps.rootFD = dir.fd
+	names, err := readDirNames(dir.fd)
+	if err != nil {
+		return fail(root, err)
+	}
+	for _, name := range names {
+		switch name {
 		case "proc", "dev", "tmp":
 			continue
 		}
-		if err := r.hostEntry(filepath.Join(abs, e.Name()), "/"+e.Name()); err != nil {
-			return err
+		fd, err := unix.Openat(dir.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue // gone since it was listed
+		}
+		h := hostFile{path: path.Join(dir.path, name), fd: fd}
+		if err := unix.Fstat(fd, &h.st); err != nil {
+			unix.Close(fd)
+			return fail(h.path, err)
+		}
+		r.deps.entries = append(r.deps.entries, entryStamp{name: name, id: idOf(&h.st)})
+		if r.hostEntry(&h, "/"+name) {
+			r.deps.hold(fd)
+		} else {
+			unix.Close(fd)
 		}
 	}
 	return nil
+}
+
+// readDirNames lists the directory open (O_PATH) as fd, sorted.
+func readDirNames(fd int) ([]string, error) {
+	d, err := unix.Openat(fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(d), ".")
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	slices.Sort(names)
+	return names, err
 }
 
 func (r *rootPlanner) planProc() {
@@ -325,19 +496,30 @@ func (r *rootPlanner) planProc() {
 	}
 }
 
-func (r *rootPlanner) planDev() {
+// planDev makes the sandbox's /dev: a tmpfs with binds of the host's
+// devices, checked like any bind source (they must be character devices).
+func (r *rootPlanner) planDev() error {
 	r.index = -1
 	r.tmpfs("/dev", 64<<10, 0o755, unix.MS_NOSUID|unix.MS_NOEXEC)
 	for _, name := range devFiles {
 		d := "/dev/" + name
-		r.mountPoint(d, false)
-		r.add("mount", d, unix.SYS_MOUNT, r.k.Str(host(d)), r.k.Str(rel(d)), 0, unix.MS_BIND, 0)
+		h, err := openHost(d, true)
+		if err == nil && h.mode() != unix.S_IFCHR {
+			unix.Close(h.fd)
+			err = errors.New("not a character device")
+		}
+		if err != nil {
+			return &SetupError{Stage: "bind source", Index: -1, Path: errPath(err, d), Err: err}
+		}
+		r.bindChecked(&h, d, 0, false)
+		unix.Close(h.fd)
 	}
 	for _, l := range devLinks {
 		r.symlink(l[1], "/dev/"+l[0])
 	}
 	r.tmpfs("/dev/shm", 64<<20, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
 	r.setattr(rel("/dev"), unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
+	return nil
 }
 
 // atFDCWD is AT_FDCWD (-100, linux/fcntl.h) as a system call argument.

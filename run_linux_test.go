@@ -89,7 +89,8 @@ func TestSetupErrors(t *testing.T) {
 		{"missing bind source", New().Bind(missing, "/x"), []string{"true"}, missing, fs.ErrNotExist},
 		{"command not found", New(), []string{"no-such-command-xyz"}, "no-such-command-xyz", ErrCommandNotFound},
 		{"absolute command not found", New(), []string{"/no/such"}, "/no/such", fs.ErrNotExist},
-		{"mount point cannot be created", New().Bind("/etc/hostname", "/usr/no-such-dir/x"), []string{"true"}, "/usr/no-such-dir/x", fs.ErrNotExist},
+		// The path named is the directory that could not be made.
+		{"mount point cannot be created", New().Bind("/etc/hostname", "/usr/no-such-dir/x"), []string{"true"}, "/usr/no-such-dir", fs.ErrNotExist},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

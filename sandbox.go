@@ -243,11 +243,15 @@ func (s *Sandbox) FreshNetwork() *Sandbox {
 }
 
 // Close releases what the Sandbox keeps between runs (idle network
-// namespaces). The garbage collector does it too, once no Sandbox shares
-// them; a Sandbox may still run after Close.
+// namespaces, the planned root filesystem and the descriptors it holds).
+// The garbage collector does it too, once no Sandbox shares them; a
+// Sandbox may still run after Close.
 func (s *Sandbox) Close() error {
 	if s.cfg.net != nil {
 		s.cfg.net.st.closeAll()
+	}
+	if s.cfg.roots != nil {
+		s.cfg.roots.release()
 	}
 	return nil
 }

@@ -33,3 +33,5 @@ func (s *Sandbox) start(context.Context, *exec.Cmd) (*Process, error) {
 func CgroupMode() string { return "unavailable" }
 
 type rootCache struct{}
+
+func (*rootCache) release() {}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // These tests run the child's code in the test process itself, with
@@ -77,11 +79,11 @@ func TestRunOps(t *testing.T) {
 	}
 }
 
-func TestRunInit(t *testing.T) {
+func TestRunList(t *testing.T) {
 	p := NewPlan()
 	p.Init = seq(getpid, closeBad)
-	if runInit(p) {
-		t.Fatal("runInit succeeded past a failing op")
+	if runList(p, p.Init.Ops, ListInit) {
+		t.Fatal("runList succeeded past a failing op")
 	}
 	if want := (Msg{Kind: MsgError, List: ListInit, Index: 1, Errno: uint32(syscall.EBADF)}); p.s.msg != want {
 		t.Errorf("msg = %+v, want %+v", p.s.msg, want)
@@ -89,11 +91,51 @@ func TestRunInit(t *testing.T) {
 	// A bad namespace fd fails the NrJoinNet operation itself.
 	p = NewPlan()
 	p.Init = seq(getpid, Op{Nr: NrJoinNet, Args: [6]uintptr{^uintptr(0)}}, getpid)
-	if runInit(p) {
-		t.Fatal("runInit joined a network namespace from fd -1")
+	if runList(p, p.Init.Ops, ListInit) {
+		t.Fatal("runList joined a network namespace from fd -1")
 	}
 	if want := (Msg{Kind: MsgError, List: ListInit, Index: 1, Errno: uint32(syscall.EBADF)}); p.s.msg != want {
 		t.Errorf("msg = %+v, want %+v", p.s.msg, want)
+	}
+}
+
+// TestSameFile: NrSameFile passes on the descriptor of the file whose
+// device and inode it names, and fails with EXDEV on any other.
+func TestSameFile(t *testing.T) {
+	var st syscall.Stat_t
+	if err := syscall.Stat("/", &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		dev, ino uint64
+		errno    syscall.Errno
+	}{
+		{"same", st.Dev, st.Ino, 0},
+		{"other inode", st.Dev, st.Ino + 1, syscall.EXDEV},
+		{"other device", st.Dev + 1, st.Ino, syscall.EXDEV},
+	} {
+		p := NewPlan()
+		open := Op{Nr: syscall.SYS_OPENAT, Args: [6]uintptr{atFDCWD, p.Str("/"), unix.O_PATH | syscall.O_CLOEXEC},
+			Flags: FlagSave, Reg: 3}
+		ops := []Op{open, {Nr: NrSameFile, Args: [6]uintptr{3, uintptr(c.dev), uintptr(c.ino)}}, getpid}
+		ok := runList(p, ops, ListRoot)
+		syscall.Close(int(p.s.regs[3]))
+		if ok != (c.errno == 0) {
+			t.Errorf("%s: runList = %v (msg %+v)", c.name, ok, p.s.msg)
+		}
+		if c.errno != 0 {
+			if want := (Msg{Kind: MsgError, List: ListRoot, Index: 1, Errno: uint32(c.errno)}); p.s.msg != want {
+				t.Errorf("%s: msg = %+v, want %+v", c.name, p.s.msg, want)
+			}
+		}
+	}
+	// A descriptor that is not open fails with fstat's own error.
+	p := NewPlan()
+	p.s.regs[3] = ^uintptr(0)
+	if runList(p, []Op{{Nr: NrSameFile, Args: [6]uintptr{3, uintptr(st.Dev), uintptr(st.Ino)}}}, ListRoot) ||
+		p.s.msg.Errno != uint32(syscall.EBADF) {
+		t.Errorf("NrSameFile on fd -1: %+v", p.s.msg)
 	}
 }
 

@@ -129,8 +129,8 @@ func forkInit(p *Plan) (pid uintptr, err1 syscall.Errno) {
 //go:nocheckptr
 func initMain(p *Plan) {
 	s := &p.s
-	if !runInit(p) ||
-		(p.Root != nil && !runOps(p, p.Root.Ops, ListRoot, 0, &s.msg)) ||
+	if !runList(p, p.Init.Ops, ListInit) ||
+		(p.Root != nil && !runList(p, p.Root.Ops, ListRoot)) ||
 		!runOps(p, p.InitPost.Ops, ListInitPost, 0, &s.msg) {
 		sendAndExit(p.ReportW, &s.msg, 1)
 	}
@@ -215,7 +215,7 @@ func cmdMain(p *Plan) {
 // runOps runs ops in order from base. It returns false at the first
 // failing operation without FlagIgnore or FlagTry, with fail describing it;
 // FlagTry failures are recorded in fail and the walk goes on. It returns
-// true at the end of the list, or at an NrJoinNet operation (see runInit).
+// true at the end of the list, or at a pseudo operation (see runList).
 //
 //sandbox:child
 //go:nosplit
@@ -235,8 +235,8 @@ func runOps(p *Plan, ops []Op, list uint32, base int, fail *Msg) bool {
 				}
 			}
 		}
-		if op.Nr == NrJoinNet {
-			return true // runInit takes over
+		if op.Nr >= nrPseudo {
+			return true // runList takes over
 		}
 		r1, _, e := syscall.RawSyscall6(op.Nr, a[0], a[1], a[2], a[3], a[4], a[5])
 		if e == 0 && op.Flags&FlagExpect != 0 && r1 != op.Expect {
@@ -262,32 +262,59 @@ func runOps(p *Plan, ops []Op, list uint32, base int, fail *Msg) bool {
 	return true
 }
 
-// runInit runs init's list, handling its NrJoinNet operation itself (kept
-// out of runOps so that the command's nosplit call chain stays short).
+// runList runs one of init's lists, carrying out its pseudo operations
+// itself (kept out of runOps so that the command's nosplit call chain
+// stays short).
 //
 //sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
-func runInit(p *Plan) bool {
-	ops := p.Init.Ops
-	for i := uint(0); i < uint(len(ops)); {
-		if !runOps(p, ops, ListInit, int(i), &p.s.msg) {
+func runList(p *Plan, ops []Op, list uint32) bool {
+	base := 0
+	for i := range ops {
+		op := &ops[i]
+		if op.Nr < nrPseudo {
+			continue
+		}
+		if !runOps(p, ops[:i], list, base, &p.s.msg) {
 			return false
 		}
-		for i < uint(len(ops)) && ops[i].Nr != NrJoinNet {
-			i++
+		var e syscall.Errno
+		switch op.Nr {
+		case NrJoinNet:
+			e = joinNet(p, op.Args[0])
+		case NrSameFile:
+			e = sameFile(p, op)
+		default:
+			e = syscall.ENOSYS
 		}
-		if i >= uint(len(ops)) {
-			return true
-		}
-		if e := joinNet(p, ops[i].Args[0]); e != 0 {
-			p.s.msg = Msg{Kind: MsgError, List: ListInit, Index: uint32(i), Errno: uint32(e)}
+		if e != 0 {
+			p.s.msg = Msg{Kind: MsgError, List: list, Index: uint32(i), Errno: uint32(e)}
 			return false
 		}
-		i++
+		base = i + 1
 	}
-	return true
+	return runOps(p, ops, list, base, &p.s.msg)
+}
+
+// sameFile carries out an NrSameFile operation: the descriptor in register
+// op.Args[0] must be the file of device op.Args[1] and inode op.Args[2].
+//
+//sandbox:child
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func sameFile(p *Plan, op *Op) syscall.Errno {
+	st := &p.s.stat
+	fd := p.s.regs[op.Args[0]&(NumRegs-1)]
+	if _, _, e := syscall.RawSyscall(syscall.SYS_FSTAT, fd, uintptr(unsafe.Pointer(st)), 0); e != 0 {
+		return e
+	}
+	if uintptr(st.Dev) != op.Args[1] || uintptr(st.Ino) != op.Args[2] {
+		return syscall.EXDEV
+	}
+	return 0
 }
 
 //sandbox:child

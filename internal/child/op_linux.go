@@ -66,10 +66,22 @@ type Msg struct {
 // held state of an earlier run, so init made a fresh one instead.
 const StartedNetReplaced = 1
 
-// NrJoinNet is a pseudo system call number: the operation joins the network
-// namespace Args[0] (setns) and, if it still holds sockets of an earlier
-// run, unshares a fresh one instead (see Plan.NetCheck).
-const NrJoinNet = ^uintptr(0) - 1
+// Pseudo system call numbers: operations the child carries out itself
+// (runList), with a few raw system calls and no allocation.
+const (
+	// NrJoinNet joins the network namespace Args[0] (setns) and, if it
+	// still holds sockets of an earlier run, unshares a fresh one instead
+	// (see Plan.NetCheck).
+	NrJoinNet = ^uintptr(0) - 1
+	// NrSameFile fails with EXDEV unless the descriptor in register
+	// Args[0] is the file the parent checked: Args[1] and Args[2] are its
+	// device and inode numbers (fstat(2)'s st_dev and st_ino; their low
+	// halves on 32-bit architectures).
+	NrSameFile = ^uintptr(0) - 2
+
+	// nrPseudo is the lowest pseudo system call number.
+	nrPseudo = NrSameFile
+)
 
 // runtime state used by the child; allocated by the parent before the fork.
 type scratch struct {
@@ -80,4 +92,5 @@ type scratch struct {
 	rusage syscall.Rusage
 	flags  uint32
 	nbuf   [512]byte
+	stat   syscall.Stat_t
 }

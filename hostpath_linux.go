@@ -1,0 +1,168 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// A host path handed to the sandbox (a Bind source, the Chroot directory)
+// may pass through directories that untrusted code wrote: an earlier run's
+// writable bind, a tree a compiler or an archive left. Such a path is
+// resolved by openHost one component at a time, each opened with
+// O_PATH|O_NOFOLLOW, so that every symbolic link is seen before it is
+// followed; one is followed only when root or the embedding process's
+// effective uid owns it (the rule of the kernel's fs.protected_symlinks).
+// The result is a descriptor of what the path named, its fstat(2), and its
+// physical path: absolute, without "..", ".", or any symbolic link, so that
+// the child can open it again refusing every link (openat2 with
+// RESOLVE_NO_SYMLINKS) and check it found the same file (child.NrSameFile).
+
+// maxSymlinks is the kernel's limit on links followed in one resolution
+// (MAXSYMLINKS, include/linux/namei.h).
+const maxSymlinks = 40
+
+// hostFile is a host file resolved and checked by the parent.
+type hostFile struct {
+	path string // physical path: absolute, clean, through no symbolic link
+	fd   int    // O_PATH descriptor; the caller closes it
+	st   unix.Stat_t
+}
+
+func (h *hostFile) mode() uint32 { return h.st.Mode & unix.S_IFMT }
+func (h *hostFile) isDir() bool  { return h.mode() == unix.S_IFDIR }
+
+// untrustedLinkError is the error of a symbolic link openHost refused.
+type untrustedLinkError struct {
+	link string // its path on the host
+	uid  uint32 // its owner
+}
+
+func (e *untrustedLinkError) Error() string {
+	return fmt.Sprintf("%v: %s is owned by uid %d", ErrUntrustedSymlink, e.link, e.uid)
+}
+
+func (e *untrustedLinkError) Unwrap() error { return ErrUntrustedSymlink }
+
+// errPath returns the path an openHost error is about: the refused link,
+// or else p.
+func errPath(err error, p string) string {
+	if le, ok := err.(*untrustedLinkError); ok {
+		return le.link
+	}
+	return p
+}
+
+// trustedOwner says whether a symbolic link owned by uid may be followed.
+func trustedOwner(uid uint32) bool { return uid == 0 || uid == uint32(os.Geteuid()) }
+
+// openHost resolves the absolute path p (see above). A symbolic link as the
+// last component is followed only when follow is set; otherwise the result
+// is the link itself. A component that is not a directory fails with
+// ENOTDIR, a missing one with ENOENT, too many links with ELOOP.
+func openHost(p string, follow bool) (hostFile, error) {
+	if !path.IsAbs(p) {
+		return hostFile{}, fmt.Errorf("%q is not an absolute path", p)
+	}
+	cur, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return hostFile{}, err
+	}
+	h := hostFile{path: "/", fd: cur}
+	fail := func(err error) (hostFile, error) {
+		unix.Close(h.fd)
+		return hostFile{}, err
+	}
+	if err := unix.Fstat(cur, &h.st); err != nil {
+		return fail(err)
+	}
+	rest, links := p, 0
+	for {
+		rest = strings.TrimLeft(rest, "/")
+		if rest == "" {
+			break
+		}
+		name := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			// rest keeps the slash: a trailing one makes the last
+			// component a directory, through a link if need be.
+			name, rest = rest[:i], rest[i:]
+		} else {
+			rest = ""
+		}
+		if name == "." {
+			continue
+		}
+		if name == ".." {
+			fd, err := unix.Openat(h.fd, "..", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return fail(err)
+			}
+			unix.Close(h.fd)
+			h.fd, h.path = fd, path.Dir(h.path)
+			if err := unix.Fstat(fd, &h.st); err != nil {
+				return fail(err)
+			}
+			continue
+		}
+		fd, err := unix.Openat(h.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fail(err)
+		}
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			unix.Close(fd)
+			return fail(err)
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFLNK && (rest != "" || follow) {
+			target, err := readLinkFD(fd)
+			unix.Close(fd)
+			switch {
+			case !trustedOwner(st.Uid):
+				return fail(&untrustedLinkError{link: path.Join(h.path, name), uid: st.Uid})
+			case err != nil:
+				return fail(err)
+			case links >= maxSymlinks:
+				return fail(unix.ELOOP)
+			case target == "":
+				return fail(unix.ENOENT)
+			}
+			links++
+			if path.IsAbs(target) {
+				root, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+				if err != nil {
+					return fail(err)
+				}
+				unix.Close(h.fd)
+				h.fd, h.path = root, "/"
+			}
+			rest = target + rest
+			continue
+		}
+		if rest != "" && st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			unix.Close(fd)
+			return fail(unix.ENOTDIR)
+		}
+		unix.Close(h.fd)
+		h.fd, h.path, h.st = fd, path.Join(h.path, name), st
+	}
+	return h, nil
+}
+
+// readLinkFD reads the target of the symbolic link open (O_PATH|O_NOFOLLOW)
+// as fd.
+func readLinkFD(fd int) (string, error) {
+	for size := 256; ; size *= 4 {
+		buf := make([]byte, size)
+		n, err := unix.Readlinkat(fd, "", buf)
+		if err != nil {
+			return "", err
+		}
+		if n < size {
+			return string(buf[:n]), nil
+		}
+	}
+}
