@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -24,6 +25,10 @@ import (
 // maxSymlinks is the kernel's limit on links followed in one resolution
 // (MAXSYMLINKS, include/linux/namei.h).
 const maxSymlinks = 40
+
+// errRelative is openHost's error for a relative path (the planner makes
+// every path absolute first).
+var errRelative = errors.New("not an absolute path")
 
 // hostFile is a host file resolved and checked by the parent.
 type hostFile struct {
@@ -65,7 +70,7 @@ func trustedOwner(uid uint32) bool { return uid == 0 || uid == uint32(os.Geteuid
 // ENOTDIR, a missing one with ENOENT, too many links with ELOOP.
 func openHost(p string, follow bool) (hostFile, error) {
 	if !path.IsAbs(p) {
-		return hostFile{}, fmt.Errorf("%q is not an absolute path", p)
+		return hostFile{}, errRelative
 	}
 	cur, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/sandboxkit/sandbox/internal/testutil"
@@ -32,7 +33,28 @@ func rootlessInner() int {
 	fmt.Printf("limit-error-is-unavailable=%v\n", errors.Is(err, ErrCgroupUnavailable))
 	hostNS, _ := os.Readlink("/proc/self/ns/user")
 	fmt.Printf("host-userns=%s\n", hostNS)
+	if dir := os.Getenv(rootlessLinksEnv); dir != "" {
+		rootlessLinks(dir)
+	}
 	return 0
+}
+
+const rootlessLinksEnv = "SANDBOX_TEST_ROOTLESS_LINKS"
+
+// rootlessLinks prints how the checked mounts treat links as an
+// unprivileged caller (see TestRootless): its own are followed, another
+// user's are not, and a destination never passes through one.
+func rootlessLinks(dir string) {
+	var b bytes.Buffer
+	cmd := exec.Command("cat", "/m/f")
+	cmd.Stdout = &b
+	_, err := New().Bind(dir+"/mine", "/m").Run(cmd)
+	fmt.Printf("own-link=%q %v\n", b.String(), err)
+	_, err = New().Bind(dir+"/other", "/o").Run(exec.Command("true"))
+	fmt.Printf("other-link-untrusted=%v\n", errors.Is(err, ErrUntrustedSymlink))
+	_, err = New().BindWritable(dir+"/w", "/w").Bind(dir+"/target", "/w/sub/x").Run(exec.Command("true"))
+	var se *SetupError
+	fmt.Printf("dst-link-refused=%v\n", errors.As(err, &se) && se.Path == "/w/sub" && errors.Is(err, syscall.ELOOP))
 }
 
 // TestRootless runs the library as uid 65534 with no capabilities: it must
@@ -56,7 +78,25 @@ func TestRootless(t *testing.T) {
 	}
 	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
 		"--inh-caps=-all", "--bounding-set=-all", bin)
-	cmd.Env = append(os.Environ(), rootlessEnv+"=1")
+	// Links the unprivileged caller meets: in /tmp, which it can reach.
+	links, err := os.MkdirTemp("", "sandbox-rootless-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(links)
+	os.Chmod(links, 0o755)
+	for _, d := range []string{links + "/target", links + "/w"} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(links+"/target/f", []byte("linked"), 0o644)
+	for name, uid := range map[string]int{"mine": 65534, "other": 1234} {
+		os.Symlink("target", filepath.Join(links, name))
+		os.Lchown(filepath.Join(links, name), uid, uid)
+	}
+	os.Symlink("/oldroot"+links, links+"/w/sub")
+	cmd.Env = append(os.Environ(), rootlessEnv+"=1", rootlessLinksEnv+"="+links)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -83,7 +123,8 @@ func TestRootless(t *testing.T) {
 	if !strings.HasSuffix(lines[4], "0000000000000000") {
 		t.Errorf("capabilities: %s", lines[4])
 	}
-	for _, want := range []string{"sandbox", "tmp-ok", "usr-ro", "limit-error-is-unavailable=true"} {
+	for _, want := range []string{"sandbox", "tmp-ok", "usr-ro", "limit-error-is-unavailable=true",
+		`own-link="linked" <nil>`, "other-link-untrusted=true", "dst-link-refused=true"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
