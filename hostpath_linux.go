@@ -35,6 +35,10 @@ type hostFile struct {
 	path string // physical path: absolute, clean, through no symbolic link
 	fd   int    // O_PATH descriptor; the caller closes it
 	st   unix.Stat_t
+	// rootOnly: every directory on the way is root's and writable by
+	// nobody else, and every link followed is root's, so only root can
+	// make path name another file.
+	rootOnly bool
 }
 
 func (h *hostFile) mode() uint32 { return h.st.Mode & unix.S_IFMT }
@@ -76,7 +80,7 @@ func openHost(p string, follow bool) (hostFile, error) {
 	if err != nil {
 		return hostFile{}, err
 	}
-	h := hostFile{path: "/", fd: cur}
+	h := hostFile{path: "/", fd: cur, rootOnly: true}
 	fail := func(err error) (hostFile, error) {
 		unix.Close(h.fd)
 		return hostFile{}, err
@@ -101,6 +105,7 @@ func openHost(p string, follow bool) (hostFile, error) {
 		if name == "." {
 			continue
 		}
+		h.rootOnly = h.rootOnly && rootOnlyDir(&h.st)
 		if name == ".." {
 			fd, err := unix.Openat(h.fd, "..", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 			if err != nil {
@@ -136,6 +141,7 @@ func openHost(p string, follow bool) (hostFile, error) {
 				return fail(unix.ENOENT)
 			}
 			links++
+			h.rootOnly = h.rootOnly && st.Uid == 0
 			if path.IsAbs(target) {
 				root, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 				if err != nil {
@@ -155,6 +161,12 @@ func openHost(p string, follow bool) (hostFile, error) {
 		h.fd, h.path, h.st = fd, path.Join(h.path, name), st
 	}
 	return h, nil
+}
+
+// rootOnlyDir says whether only root can change the entries of the
+// directory st describes.
+func rootOnlyDir(st *unix.Stat_t) bool {
+	return st.Uid == 0 && st.Mode&(unix.S_IWGRP|unix.S_IWOTH) == 0
 }
 
 // readLinkFD reads the target of the symbolic link open (O_PATH|O_NOFOLLOW)

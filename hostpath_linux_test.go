@@ -69,6 +69,9 @@ func TestOpenHost(t *testing.T) {
 		err    error  // errno, or ErrUntrustedSymlink
 		link   string // the link named by ErrUntrustedSymlink
 		mode   uint32
+		// rootOnly: only root could change what path names (/tmp,
+		// which holds base, is everyone's).
+		rootOnly bool
 	}{
 		{path: base + "/dir", want: base + "/dir", mode: unix.S_IFDIR},
 		{path: base + "/dir/", want: base + "/dir", mode: unix.S_IFDIR},
@@ -87,7 +90,9 @@ func TestOpenHost(t *testing.T) {
 		{path: base + "/tofile", follow: true, want: base + "/dir/file", mode: unix.S_IFREG},
 		{path: base + "/empty-dir-link", follow: true, want: base + "/dir", mode: unix.S_IFDIR},
 		{path: base + "/root" + base + "/dir", want: base + "/dir", mode: unix.S_IFDIR},
-		{path: "/..", want: "/", mode: unix.S_IFDIR},
+		{path: "/..", want: "/", mode: unix.S_IFDIR, rootOnly: true},
+		{path: "/proc/../dev/null", follow: true, want: "/dev/null", mode: unix.S_IFCHR, rootOnly: true},
+		{path: "/tmp", want: "/tmp", mode: unix.S_IFDIR, rootOnly: true}, // its entries are not
 		{path: "/../" + strings.TrimPrefix(base, "/") + "/../" + name + "/dir", want: base + "/dir", mode: unix.S_IFDIR},
 
 		// The sandbox's links are refused wherever they are met.
@@ -139,8 +144,9 @@ func TestOpenHost(t *testing.T) {
 			t.Errorf("openHost(%q, %v): the descriptor is not the file stat'ed", tt.path, tt.follow)
 		}
 		unix.Close(h.fd)
-		if h.path != tt.want || h.mode() != tt.mode {
-			t.Errorf("openHost(%q, %v) = %q mode %o, want %q mode %o", tt.path, tt.follow, h.path, h.mode(), tt.want, tt.mode)
+		if h.path != tt.want || h.mode() != tt.mode || h.rootOnly != tt.rootOnly {
+			t.Errorf("openHost(%q, %v) = %q mode %o root-only %v, want %q mode %o root-only %v",
+				tt.path, tt.follow, h.path, h.mode(), h.rootOnly, tt.want, tt.mode, tt.rootOnly)
 		}
 	}
 }
