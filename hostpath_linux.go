@@ -105,7 +105,7 @@ func openHost(p string, follow bool) (hostFile, error) {
 		if name == "." {
 			continue
 		}
-		h.rootOnly = h.rootOnly && rootOnlyDir(&h.st)
+
 		if name == ".." {
 			fd, err := unix.Openat(h.fd, "..", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 			if err != nil {
@@ -127,6 +127,7 @@ func openHost(p string, follow bool) (hostFile, error) {
 			unix.Close(fd)
 			return fail(err)
 		}
+		h.rootOnly = h.rootOnly && rootOnlyEntry(&h.st, &st)
 		if st.Mode&unix.S_IFMT == unix.S_IFLNK && (rest != "" || follow) {
 			target, err := readLinkFD(fd)
 			unix.Close(fd)
@@ -167,6 +168,14 @@ func openHost(p string, follow bool) (hostFile, error) {
 // directory st describes.
 func rootOnlyDir(st *unix.Stat_t) bool {
 	return st.Uid == 0 && st.Mode&(unix.S_IWGRP|unix.S_IWOTH) == 0
+}
+
+// rootOnlyEntry says whether only root can rename, remove or replace the
+// entry (st) of the directory dir: a directory only root can change, or a
+// sticky one of root's (/tmp) where the entry is root's (sticky(7)
+// semantics: only the entry's or the directory's owner may do that).
+func rootOnlyEntry(dir, st *unix.Stat_t) bool {
+	return rootOnlyDir(dir) || (dir.Uid == 0 && dir.Mode&unix.S_ISVTX != 0 && st.Uid == 0)
 }
 
 // readLinkFD reads the target of the symbolic link open (O_PATH|O_NOFOLLOW)

@@ -24,6 +24,18 @@ func TestOpenHost(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// base is a directory anyone may change (as a writable bind); safe
+	// one only root may, with a sticky directory in it.
+	must(os.Chmod(base, 0o777))
+	safe := t.TempDir()
+	must(os.Chmod(safe, 0o755))
+	must(os.MkdirAll(safe+"/w", 0o777))
+	must(os.Chmod(safe+"/w", 0o777))
+	must(os.Mkdir(safe+"/sticky", 0o755))
+	must(os.Chmod(safe+"/sticky", 0o777|os.ModeSticky))
+	must(os.Mkdir(safe+"/sticky/roots", 0o755))
+	must(os.Mkdir(safe+"/sticky/theirs", 0o755))
+	must(os.Chown(safe+"/sticky/theirs", DefaultUID, DefaultGID))
 	must(os.MkdirAll(base+"/dir/sub", 0o755))
 	must(os.WriteFile(base+"/dir/file", []byte("x"), 0o644))
 	links := []struct {
@@ -92,7 +104,14 @@ func TestOpenHost(t *testing.T) {
 		{path: base + "/root" + base + "/dir", want: base + "/dir", mode: unix.S_IFDIR},
 		{path: "/..", want: "/", mode: unix.S_IFDIR, rootOnly: true},
 		{path: "/proc/../dev/null", follow: true, want: "/dev/null", mode: unix.S_IFCHR, rootOnly: true},
-		{path: "/tmp", want: "/tmp", mode: unix.S_IFDIR, rootOnly: true}, // its entries are not
+		{path: "/tmp", want: "/tmp", mode: unix.S_IFDIR, rootOnly: true},
+		{path: safe, want: safe, mode: unix.S_IFDIR, rootOnly: true},
+		{path: safe + "/w", want: safe + "/w", mode: unix.S_IFDIR, rootOnly: true},
+		{path: safe + "/w/..", want: safe, mode: unix.S_IFDIR, rootOnly: true},
+		{path: safe + "/w/x/..", err: unix.ENOENT},
+		{path: safe + "/sticky/roots", want: safe + "/sticky/roots", mode: unix.S_IFDIR, rootOnly: true},
+		{path: safe + "/sticky/theirs", want: safe + "/sticky/theirs", mode: unix.S_IFDIR},
+		{path: safe + "/sticky/roots/../theirs", want: safe + "/sticky/theirs", mode: unix.S_IFDIR},
 		{path: "/../" + strings.TrimPrefix(base, "/") + "/../" + name + "/dir", want: base + "/dir", mode: unix.S_IFDIR},
 
 		// The sandbox's links are refused wherever they are met.

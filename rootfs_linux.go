@@ -51,6 +51,7 @@ type rootPlanner struct {
 	index int       // mount index, for error messages
 	tops  map[string]os.FileMode
 	dirs  map[string]bool // directories made (or planned) in the new root
+	bound map[string]bool // where a bind or a recreated link was put
 
 	empty, srcHow, dstHow, dirHow uintptr // kept once, shared by the operations
 	attrs                         map[uint64]uintptr
@@ -187,13 +188,26 @@ func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
 // again below /oldroot refusing every symbolic link, checks that it is the
 // same file (device and inode: child.NrSameFile), makes a detached copy of
 // it (open_tree), sets its flags and moves it onto dst: it mounts the file
-// that was checked, never a path. user says dst is the caller's, to be
-// resolved inside the new root (openDst); else the planner made its path.
+// that was checked, never a path. user says dst is the caller's: unless
+// the planner made every directory on its way (ownedDst), it is resolved
+// inside the new root without following links (openDst).
 //
 // A file only root can have changed since the parent's check (h.rootOnly:
-// the system directories, /etc, /dev) is copied by its path, which takes
-// two system calls fewer per mount.
+// the system directories, /etc, /dev, root's own trees) is bound by its
+// path: nobody else can make that path name another file.
 func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool) {
+	owned := !user || r.ownedDst(dst)
+	r.bound[dst] = true
+	if owned {
+		r.mountPoint(dst, h.isDir())
+	}
+	if h.rootOnly && owned {
+		r.add("mount", dst, unix.SYS_MOUNT, r.k.Str(host(h.path)), r.k.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
+		if set != 0 {
+			r.setattr(rel(dst), set, true)
+		}
+		return
+	}
 	const clone = unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC | unix.AT_RECURSIVE
 	if h.rootOnly {
 		save(r.add("bind source", h.path, unix.SYS_OPEN_TREE, atFDCWD, r.k.Str(host(h.path)), clone|unix.AT_SYMLINK_NOFOLLOW), regTree)
@@ -206,14 +220,25 @@ func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool
 		r.addReg("mount_setattr", dst, unix.SYS_MOUNT_SETATTR, regTree, r.empty, unix.AT_EMPTY_PATH|unix.AT_RECURSIVE,
 			r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
 	}
-	if user {
-		r.openDst(dst, h.isDir())
-		r.add("mount", dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, regDst, r.empty,
-			unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH).Use = 1 | 1<<2
+	if owned {
+		r.addReg("mount", dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, atFDCWD, r.k.Str(rel(dst)), unix.MOVE_MOUNT_F_EMPTY_PATH)
 		return
 	}
-	r.mountPoint(dst, h.isDir())
-	r.addReg("mount", dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, atFDCWD, r.k.Str(rel(dst)), unix.MOVE_MOUNT_F_EMPTY_PATH)
+	r.openDst(dst, h.isDir())
+	r.add("mount", dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, regDst, r.empty,
+		unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH).Use = 1 | 1<<2
+}
+
+// ownedDst says whether every directory on the way to dst (dst excluded)
+// is one the planner made in a tmpfs of the new root, so that no link can
+// be on the way: none is bound from the host or a recreated link.
+func (r *rootPlanner) ownedDst(dst string) bool {
+	for p := path.Dir(dst); p != "/"; p = path.Dir(p) {
+		if r.bound[p] {
+			return false
+		}
+	}
+	return true
 }
 
 // bindFlags are the flags of a Bind or BindWritable mount.
@@ -231,9 +256,14 @@ func (r *rootPlanner) tmpfs(dst string, size int64, mode os.FileMode, flags uint
 	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str(rel(dst)), r.k.Str("tmpfs"), flags, r.tmpfsData(size, mode))
 }
 
-// userTmpfs mounts a tmpfs at the caller's dst: on the directory openDst
-// opened (made the working directory for the mount), not on a path.
+// userTmpfs mounts a tmpfs at the caller's dst. Unless the planner made
+// the way to it, on the directory openDst opened (made the working
+// directory for the mount), not on a path.
 func (r *rootPlanner) userTmpfs(dst string, size int64) {
+	if r.ownedDst(dst) {
+		r.tmpfs(dst, size, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
+		return
+	}
 	r.openDst(dst, true)
 	r.addReg("mount", dst, unix.SYS_FCHDIR, regDst)
 	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str("."), r.k.Str("tmpfs"),
@@ -253,6 +283,7 @@ func modeSticky(m os.FileMode) os.FileMode {
 }
 
 func (r *rootPlanner) symlink(target, dst string) {
+	r.bound[dst] = true
 	r.mkdirParents(dst)
 	r.add("symlink", dst, unix.SYS_SYMLINKAT, r.k.Str(target), atFDCWD, r.k.Str(rel(dst)))
 }
@@ -271,7 +302,7 @@ func (r *rootPlanner) writeFile(dst string, content string) {
 
 // planRoot plans the whole root filesystem and the pivot into it.
 func (c *config) planRoot(r *rootPlanner) error {
-	r.tops, r.dirs, r.attrs = map[string]os.FileMode{}, map[string]bool{}, map[uint64]uintptr{}
+	r.tops, r.dirs, r.bound, r.attrs = map[string]os.FileMode{}, map[string]bool{}, map[string]bool{}, map[uint64]uintptr{}
 	r.empty = r.k.Str("")
 	r.srcHow, r.dstHow, r.dirHow = r.keepHow(0), r.keepHow(0), r.keepHow(unix.O_DIRECTORY)
 	r.add("mount", "/", unix.SYS_MOUNT, r.k.Str("none"), r.k.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
