@@ -314,3 +314,48 @@ func TestRootPlanDescriptors(t *testing.T) {
 		t.Errorf("after Close: %d descriptors, want %d", n, base)
 	}
 }
+
+// TestBindPaths: every way a bind is planned works and keeps its flags:
+// sources only root can change (bound by path) or anyone can (opened,
+// checked and cloned by the child), directories and files, destinations the
+// planner made or inside another bind (resolved without links), read-only
+// or writable.
+func TestBindPaths(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	rootOnly := t.TempDir()
+	anyone := worldDir(t, "sandbox-binds-")
+	for _, d := range []string{rootOnly, anyone} {
+		os.Mkdir(d+"/d", 0o777)
+		os.Chmod(d+"/d", 0o777)
+		os.WriteFile(d+"/d/in", []byte("in"), 0o666)
+		os.WriteFile(d+"/f", []byte("in"), 0o666)
+		os.Chmod(d+"/f", 0o666)
+	}
+	for _, src := range []string{rootOnly, anyone} {
+		for _, dst := range []string{"/x", "/w/x/y"} {
+			for _, writable := range []bool{false, true} {
+				sb := New().BindWritable(anyone, "/w")
+				dirDst, fileDst := dst, dst+"f"
+				if writable {
+					sb.BindWritable(src+"/d", dirDst).BindWritable(src+"/f", fileDst)
+				} else {
+					sb.Bind(src+"/d", dirDst).Bind(src+"/f", fileDst)
+				}
+				res, out := run(t, sb, "sh", "-c", "cat "+dirDst+"/in "+fileDst+"; "+
+					"touch "+dirDst+"/new 2>/dev/null && echo ' dir-rw' || echo ' dir-ro'; "+
+					"{ echo >> "+fileDst+"; } 2>/dev/null && echo file-rw || echo file-ro")
+				sb.Close()
+				want := "inin dir-ro\nfile-ro\n"
+				if writable {
+					want = "inin dir-rw\nfile-rw\n"
+				}
+				if res.Status != OK || out != want {
+					t.Errorf("src %s dst %s writable %v: %v %q, want %q", src, dst, writable, res.Status, out, want)
+				}
+				os.Remove(src + "/d/new")
+				os.WriteFile(src+"/f", []byte("in"), 0o666)
+			}
+		}
+	}
+}

@@ -52,6 +52,7 @@ type rootPlanner struct {
 	tops  map[string]os.FileMode
 	dirs  map[string]bool // directories made (or planned) in the new root
 	bound map[string]bool // where a bind or a recreated link was put
+	links map[string]bool // where a recreated link was put
 
 	empty, srcHow, dstHow, dirHow uintptr // kept once, shared by the operations
 	attrs                         map[uint64]uintptr
@@ -229,10 +230,14 @@ func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool
 		unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH).Use = 1 | 1<<2
 }
 
-// ownedDst says whether every directory on the way to dst (dst excluded)
-// is one the planner made in a tmpfs of the new root, so that no link can
-// be on the way: none is bound from the host or a recreated link.
+// ownedDst says whether every directory on the way to dst is one the
+// planner made in a tmpfs of the new root, so that no link can be on the
+// way: none is bound from the host or a recreated link, and dst is not a
+// recreated link either.
 func (r *rootPlanner) ownedDst(dst string) bool {
+	if r.links[dst] {
+		return false
+	}
 	for p := path.Dir(dst); p != "/"; p = path.Dir(p) {
 		if r.bound[p] {
 			return false
@@ -283,7 +288,7 @@ func modeSticky(m os.FileMode) os.FileMode {
 }
 
 func (r *rootPlanner) symlink(target, dst string) {
-	r.bound[dst] = true
+	r.bound[dst], r.links[dst] = true, true
 	r.mkdirParents(dst)
 	r.add("symlink", dst, unix.SYS_SYMLINKAT, r.k.Str(target), atFDCWD, r.k.Str(rel(dst)))
 }
@@ -302,7 +307,8 @@ func (r *rootPlanner) writeFile(dst string, content string) {
 
 // planRoot plans the whole root filesystem and the pivot into it.
 func (c *config) planRoot(r *rootPlanner) error {
-	r.tops, r.dirs, r.bound, r.attrs = map[string]os.FileMode{}, map[string]bool{}, map[string]bool{}, map[uint64]uintptr{}
+	r.tops, r.dirs, r.attrs = map[string]os.FileMode{}, map[string]bool{}, map[uint64]uintptr{}
+	r.bound, r.links = map[string]bool{}, map[string]bool{}
 	r.empty = r.k.Str("")
 	r.srcHow, r.dstHow, r.dirHow = r.keepHow(0), r.keepHow(0), r.keepHow(unix.O_DIRECTORY)
 	r.add("mount", "/", unix.SYS_MOUNT, r.k.Str("none"), r.k.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
