@@ -15,8 +15,34 @@ package sandbox
 //     tmpfs /tmp of DefaultTmpSize;
 //   - then the caller's Bind, BindWritable and Tmpfs mounts, in order.
 //
-// Bind sources are opened by the parent before the fork, so a missing
-// source is reported by name and the child mounts exactly what was checked.
+// Every host path handed in (a Bind source, the Chroot directory, each of
+// its entries, the system files) may have been written by untrusted code,
+// say an earlier run with a writable bind, so none is trusted as a string:
+//
+//   - the parent resolves it one component at a time with
+//     O_PATH|O_NOFOLLOW and follows a symbolic link only when root or the
+//     calling process's effective uid owns it (the rule of the kernel's
+//     fs.protected_symlinks); any other fails the run with a *SetupError
+//     naming the link and wrapping ErrUntrustedSymlink. A missing source is
+//     reported by name before anything starts;
+//   - the child mounts the file the parent checked, not a path: it opens
+//     the resolved path again refusing every link (openat2 with
+//     RESOLVE_NO_SYMLINKS), checks its device and inode, and moves a clone
+//     of it (open_tree, move_mount) into the new root. A file only root can
+//     change (every directory on its way is root's and writable by no one
+//     else, or a sticky one like /tmp and the file is root's) is bound by
+//     its path, as nobody else can make that path name another file;
+//   - a destination is made and resolved inside the new root without
+//     following any link, so a link left in a writable bind cannot send a
+//     mount or a directory onto the host: the run fails with ELOOP naming
+//     the path that holds the link;
+//   - the planned root is cached per Sandbox and keyed on what it mounts:
+//     the device and inode of each bind source and Chroot entry (their
+//     descriptors are held while the plan lives, until Close or the
+//     Sandbox is collected), and the directories whose listing it used.
+//
+// Chroot's top-level links, and the host's (/bin -> usr/bin), are recreated
+// as links: they resolve inside the new root, whoever made them.
 
 // systemDirs are bound from the host when there is no Chroot. Symbolic links
 // among them (merged /usr) are recreated as links.
