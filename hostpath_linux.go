@@ -44,14 +44,15 @@ type hostFile struct {
 func (h *hostFile) mode() uint32 { return h.st.Mode & unix.S_IFMT }
 func (h *hostFile) isDir() bool  { return h.mode() == unix.S_IFDIR }
 
-// untrustedLinkError is the error of a symbolic link openHost refused.
+// untrustedLinkError is the error of a symbolic link openHost refused; the
+// *SetupError that wraps it names the link.
 type untrustedLinkError struct {
 	link string // its path on the host
 	uid  uint32 // its owner
 }
 
 func (e *untrustedLinkError) Error() string {
-	return fmt.Sprintf("%v: %s is owned by uid %d", ErrUntrustedSymlink, e.link, e.uid)
+	return fmt.Sprintf("%v (its owner is uid %d)", ErrUntrustedSymlink, e.uid)
 }
 
 func (e *untrustedLinkError) Unwrap() error { return ErrUntrustedSymlink }
