@@ -67,5 +67,7 @@ var ErrCommandNotFound = errors.New("command not found in the sandbox")
 // ErrUntrustedSymlink is wrapped by the *SetupError of a run whose Bind
 // source or Chroot directory passes through a symbolic link owned by
 // someone other than root or the embedding process's effective uid (one a
-// sandboxed program could have planted). The error's Path is the link.
+// sandboxed program could have planted). The error's Path is the link. To
+// follow links you trust, resolve the path yourself (filepath.EvalSymlinks)
+// before handing it in.
 var ErrUntrustedSymlink = errors.New("symbolic link not owned by root or the caller")
