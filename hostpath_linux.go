@@ -106,7 +106,6 @@ func openHost(p string, follow bool) (hostFile, error) {
 		if name == "." {
 			continue
 		}
-
 		if name == ".." {
 			fd, err := unix.Openat(h.fd, "..", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 			if err != nil {
@@ -151,6 +150,9 @@ func openHost(p string, follow bool) (hostFile, error) {
 				}
 				unix.Close(h.fd)
 				h.fd, h.path = root, "/"
+				if err := unix.Fstat(root, &h.st); err != nil {
+					return fail(err)
+				}
 			}
 			rest = target + rest
 			continue
