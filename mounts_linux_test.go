@@ -360,3 +360,28 @@ func TestBindPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestBindSourceReplaced: a Bind source that anyone may replace, replaced
+// between two runs of one Sandbox (a judge's fresh build directory), is
+// the new one in the second run: the plan is keyed on its device and
+// inode, so it is made again rather than failing the child's check.
+func TestBindSourceReplaced(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	w := worldDir(t, "sandbox-w-")
+	src := w + "/build"
+	sb := New().Bind(src, "/b")
+	defer sb.Close()
+	for i, content := range []string{"one", "two", "three"} {
+		if i > 0 {
+			if err := os.Rename(src, src+".old"+content); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.Mkdir(src, 0o755)
+		os.WriteFile(src+"/f", []byte(content), 0o644)
+		if res, out := run(t, sb, "cat", "/b/f"); res.Status != OK || out != content {
+			t.Errorf("want %q: %v %q", content, res.Status, out)
+		}
+	}
+}

@@ -398,7 +398,12 @@ func (r *rootPlanner) planBind(m mountSpec) error {
 		return &SetupError{Stage: "bind source", Index: r.index, Path: errPath(err, src), Err: err}
 	}
 	r.deps.hold(h.fd)
-	r.deps.binds = append(r.deps.binds, pathStamp{path: m.src, id: idOf(&h.st)})
+	if !h.rootOnly {
+		// Bound after a device and inode check: a replaced source (a
+		// judge's fresh build directory) needs a new plan. A root-only
+		// one is bound by path, so it is current anyway.
+		r.deps.binds = append(r.deps.binds, pathStamp{path: m.src, id: idOf(&h.st)})
+	}
 	r.bindChecked(&h, m.dst, bindFlags(m.writable), true)
 	return nil
 }
