@@ -285,10 +285,11 @@ func TestEscapeDestinationSymlink(t *testing.T) {
 func TestRootPlanDescriptors(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
-	dir := t.TempDir()
-	os.Chmod(dir, 0o755)
+	// Entries and sources anyone may replace: checked by device and inode,
+	// so held.
+	dir := worldDir(t, "sandbox-chroot-")
 	os.Mkdir(filepath.Join(dir, "usr"), 0o755)
-	sb := New().Chroot(dir).Bind("/usr", "/usr2").Bind("/etc", "/etc2")
+	sb := New().Chroot(dir).Bind(dir+"/usr", "/usr2").Bind("/etc", "/etc2")
 	base := countFDs()
 	runs := func() int {
 		_, _, err := runErr(context.Background(), sb, "/usr2/bin/true")

@@ -37,9 +37,10 @@ package sandbox
 //     mount or a directory onto the host: the run fails with ELOOP naming
 //     the path that holds the link;
 //   - the planned root is cached per Sandbox and keyed on what it mounts:
-//     the device and inode of each bind source and Chroot entry (their
-//     descriptors are held while the plan lives, until Close or the
-//     Sandbox is collected), and the directories whose listing it used.
+//     the device and inode of each bind source and Chroot entry checked
+//     that way (their descriptors are held while the plan lives, until
+//     Close or the Sandbox is collected, so those numbers stay theirs),
+//     and the directories whose listing it used.
 //
 // Chroot's top-level links, and the host's (/bin -> usr/bin), are recreated
 // as links: they resolve inside the new root, whoever made them.

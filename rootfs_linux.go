@@ -386,8 +386,9 @@ func (r *rootPlanner) checkDst(dst string) error {
 }
 
 // planBind plans one of the caller's binds. Its source is resolved and
-// checked here (openHost) and its descriptor held as long as the plan, so
-// the device and inode the child checks cannot be those of another file.
+// checked here (openHost); unless it is root-only, its descriptor is held
+// as long as the plan, so the device and inode the child checks cannot be
+// those of another file.
 func (r *rootPlanner) planBind(m mountSpec) error {
 	src, err := filepath.Abs(m.src)
 	if err != nil {
@@ -397,14 +398,16 @@ func (r *rootPlanner) planBind(m mountSpec) error {
 	if err != nil {
 		return &SetupError{Stage: "bind source", Index: r.index, Path: errPath(err, src), Err: err}
 	}
-	r.deps.hold(h.fd)
-	if !h.rootOnly {
-		// Bound after a device and inode check: a replaced source (a
-		// judge's fresh build directory) needs a new plan. A root-only
-		// one is bound by path, so it is current anyway.
-		r.deps.binds = append(r.deps.binds, pathStamp{path: m.src, id: idOf(&h.st)})
-	}
 	r.bindChecked(&h, m.dst, bindFlags(m.writable), true)
+	if h.rootOnly {
+		// Bound by path: always what the path names now.
+		unix.Close(h.fd)
+		return nil
+	}
+	// Bound after a device and inode check: a replaced source (a judge's
+	// fresh build directory) needs a new plan.
+	r.deps.hold(h.fd)
+	r.deps.binds = append(r.deps.binds, pathStamp{path: m.src, id: idOf(&h.st)})
 	return nil
 }
 
@@ -470,8 +473,9 @@ func (r *rootPlanner) hostEntry(h *hostFile, dst string) bool {
 }
 
 // planChroot recreates the top-level entries of root. The directory is
-// resolved like a bind source; each entry is opened without following a
-// link and held, with its device and inode, for as long as the plan.
+// resolved like a bind source and held (each run checks its entries'
+// device and inode through it); each entry is opened without following a
+// link and, unless root-only, held for as long as the plan.
 func (r *rootPlanner) planChroot(root string) error {
 	r.index = -1
 	fail := func(p string, err error) error { return &SetupError{Stage: "chroot", Index: -1, Path: p, Err: err} }
@@ -507,8 +511,8 @@ func (r *rootPlanner) planChroot(root string) error {
 			return fail(h.path, err)
 		}
 		r.deps.entries = append(r.deps.entries, entryStamp{name: name, id: idOf(&h.st)})
-		if r.hostEntry(&h, "/"+name) {
-			r.deps.hold(fd)
+		if r.hostEntry(&h, "/"+name) && !h.rootOnly {
+			r.deps.hold(fd) // checked by device and inode in the child
 		} else {
 			unix.Close(fd)
 		}
