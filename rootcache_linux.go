@@ -182,6 +182,9 @@ func (rc *rootCache) release() {
 // err: what the plan was made from changed under it, so the plan is
 // dropped, and err says how.
 func (rc *rootCache) failed(sh *child.Shared, index int, err *SetupError) {
+	if sh == nil {
+		return
+	}
 	rc.mu.Lock()
 	if rc.shared == sh {
 		rc.drop()
