@@ -117,8 +117,10 @@ func main() {
 	case "uid":
 		fmt.Println(syscall.Getuid(), syscall.Getgid())
 	default:
-		fmt.Fprintln(os.Stderr, "unknown subcommand", os.Args[1])
-		os.Exit(2)
+		if !interactSub(os.Args[1], os.Args[2:]) {
+			fmt.Fprintln(os.Stderr, "unknown subcommand", os.Args[1])
+			os.Exit(2)
+		}
 	}
 }
 

@@ -1,0 +1,246 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// interactRun runs cmd and peer (probe subcommands) with Interact and
+// fails the test on an error.
+func interactRun(t *testing.T, s, ps *Sandbox, cmd, peer []string) *Interaction {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	in, err := Interact(ctx, s, probeCmd(cmd...), ps, probeCmd(peer...))
+	if err != nil {
+		t.Fatalf("Interact(%q, %q): %v", cmd, peer, err)
+	}
+	return in
+}
+
+func probeCmd(args ...string) *exec.Cmd { return exec.Command("/probe/probe", args...) }
+
+func describe(in *Interaction) string {
+	return "cmd " + resultString(in.Result) + ", peer " + resultString(in.PeerResult)
+}
+
+func resultString(r *Result) string {
+	switch r.Status {
+	case NonZeroExit:
+		return fmt.Sprintf("%v %d", r.Status, r.ExitCode)
+	case Signaled:
+		return fmt.Sprintf("%v %v", r.Status, unix.SignalName(r.Signal))
+	}
+	return r.Status.String()
+}
+
+// A thousand questions and answers, with the pipes handed to the
+// commands directly and with OutputLimit counting both sides (our copy
+// in between): both end OK, and the answerer sees EOF only after the
+// asker's sandbox ended.
+func TestInteractRoundTrips(t *testing.T) {
+	requireRoot(t)
+	for _, counted := range []bool{false, true} {
+		checkLeaks(t)
+		checkCgroups(t)
+		s, ps := probeSandbox(t), probeSandbox(t)
+		if counted {
+			s.OutputLimit(1 << 20)
+			ps.OutputLimit(1 << 20)
+		}
+		in := interactRun(t, s, ps, []string{"ping", "1000", "0"}, []string{"pong", "-1", "0"})
+		if in.Result.Status != OK || in.PeerResult.Status != OK || in.PeerFirst {
+			t.Errorf("counted %v: %s, peer first %v; want both OK, cmd first", counted, describe(in), in.PeerFirst)
+		}
+	}
+}
+
+// The peer decides and exits while cmd still talks: cmd's EOF or SIGPIPE
+// comes after, and PeerFirst says so, every time.
+func TestInteractPeerEndsFirst(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	for i := range 10 {
+		in := interactRun(t, probeSandbox(t), probeSandbox(t), []string{"ping", "100", "0"}, []string{"pong", "5", "1"})
+		cmdOK := in.Result.Status == NonZeroExit && in.Result.ExitCode == 3 ||
+			in.Result.Status == Signaled && in.Result.Signal == syscall.SIGPIPE
+		if !cmdOK || in.PeerResult.Status != NonZeroExit || in.PeerResult.ExitCode != 1 || !in.PeerFirst {
+			t.Fatalf("run %d: %s, peer first %v; want cmd EOF (exit 3) or SIGPIPE, peer exit 1, peer first", i, describe(in), in.PeerFirst)
+		}
+	}
+}
+
+// A command that hangs up (closes stdin and stdout) and exits later: the
+// other side sees EOF only once the hung-up sandbox has ended, so the
+// order of the two ends is the order of cause and effect.
+func TestInteractHangupIsSeenAtTheEnd(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	in := interactRun(t, probeSandbox(t), probeSandbox(t), []string{"hangup", "300ms", "5"}, []string{"pong", "-1", "0"})
+	if in.Result.Status != NonZeroExit || in.Result.ExitCode != 5 || in.PeerResult.Status != OK || in.PeerFirst {
+		t.Errorf("cmd hangs up: %s, peer first %v; want cmd exit 5, peer OK after it", describe(in), in.PeerFirst)
+	}
+	in = interactRun(t, probeSandbox(t), probeSandbox(t), []string{"ping", "3", "0"}, []string{"hangup", "300ms", "1"})
+	if in.Result.Status != NonZeroExit || in.Result.ExitCode != 3 || in.PeerResult.ExitCode != 1 || !in.PeerFirst {
+		t.Errorf("peer hangs up: %s, peer first %v; want cmd EOF (exit 3) after the peer's exit 1", describe(in), in.PeerFirst)
+	}
+	// Writing, not reading: no EPIPE before the peer's sandbox has ended.
+	in = interactRun(t, probeSandbox(t), probeSandbox(t), []string{"flood", "-"}, []string{"hangup", "300ms", "1"})
+	if in.Result.Status != Signaled || in.Result.Signal != syscall.SIGPIPE || in.PeerResult.ExitCode != 1 || !in.PeerFirst {
+		t.Errorf("peer hangs up on a writer: %s, peer first %v; want cmd SIGPIPE after the peer's exit 1", describe(in), in.PeerFirst)
+	}
+}
+
+// Both blocked, neither able to go on: the first wall limit ends the run,
+// and the other side is killed with it although it has no limit at all.
+func TestInteractDeadlockEndsAtTheWallLimit(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	start := time.Now()
+	in := interactRun(t, probeSandbox(t).WallTimeLimit(300*time.Millisecond), probeSandbox(t),
+		[]string{"drain"}, []string{"sleep", "1h"})
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("run took %v, want about the 300ms wall limit", d)
+	}
+	if in.Result.Status != WallTimeLimitExceeded || in.PeerResult.Status != Killed || in.PeerFirst {
+		t.Errorf("%s, peer first %v; want cmd WallTimeLimitExceeded, peer Killed", describe(in), in.PeerFirst)
+	}
+	// The same with the peer to blame.
+	in = interactRun(t, probeSandbox(t), probeSandbox(t).CPUTimeLimit(200*time.Millisecond),
+		[]string{"drain"}, []string{"spin", "1h"})
+	if in.Result.Status != Killed || in.PeerResult.Status != CPUTimeLimitExceeded || !in.PeerFirst {
+		t.Errorf("%s, peer first %v; want cmd Killed, peer CPUTimeLimitExceeded first", describe(in), in.PeerFirst)
+	}
+}
+
+// A command that floods its output: if the peer does not read, the pipes
+// fill, the flood blocks and the wall limit ends it (our copy, blocked on
+// the peer's full stdin, must not keep the run alive); if the peer reads,
+// OutputLimit ends it.
+func TestInteractFlood(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	flood := func() *Sandbox {
+		return probeSandbox(t).OutputLimit(1 << 20).WallTimeLimit(500 * time.Millisecond)
+	}
+	in := interactRun(t, flood(), probeSandbox(t), []string{"flood", "-"}, []string{"sleep", "1h"})
+	if in.Result.Status != WallTimeLimitExceeded || in.PeerResult.Status != Killed {
+		t.Errorf("unread flood: %s; want cmd WallTimeLimitExceeded, peer Killed", describe(in))
+	}
+	in = interactRun(t, flood(), probeSandbox(t), []string{"flood", "-"}, []string{"drain"})
+	if in.Result.Status != OutputLimitExceeded || in.PeerResult.Status != Killed {
+		t.Errorf("drained flood: %s; want cmd OutputLimitExceeded, peer Killed", describe(in))
+	}
+}
+
+// A peer that cannot start: nothing runs, nothing is left, and the error
+// says why.
+func TestInteractPeerCannotStart(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	in, err := Interact(context.Background(), probeSandbox(t).MemoryLimit(64<<20), probeCmd("ping", "3", "0"),
+		probeSandbox(t), exec.Command("/no/such/interactor"))
+	if in != nil || !errors.Is(err, ErrCommandNotFound) {
+		t.Errorf("got %v, %v; want ErrCommandNotFound and no Interaction", in, err)
+	}
+}
+
+// Cancelling the context kills both and is an error beside the results.
+func TestInteractContext(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	in, err := Interact(ctx, probeSandbox(t), probeCmd("drain"), probeSandbox(t), probeCmd("drain"))
+	if !errors.Is(err, context.DeadlineExceeded) || in == nil {
+		t.Fatalf("got %v, %v; want results and an error wrapping the context's", in, err)
+	}
+	if in.Result.Status != Killed || in.PeerResult.Status != Killed {
+		t.Errorf("%s; want both Killed", describe(in))
+	}
+}
+
+// BenchmarkInteractRoundTrips measures one question and answer through
+// Interact against two plain processes joined by pipes, in the same loop:
+// each iteration runs 10,000 round trips of probe ping/pong three ways —
+// plain os/exec, Interact (pipes handed over), and Interact with
+// OutputLimit on both sides (our copy adds a hop per message).
+func BenchmarkInteractRoundTrips(b *testing.B) {
+	requireRoot(b)
+	const trips = 10000
+	dir := probe(b)
+	n := strconv.Itoa(trips)
+	var plain, direct, counted time.Duration
+	for b.Loop() {
+		start := time.Now()
+		ping := exec.Command(filepath.Join(dir, "probe"), "ping", n, "0")
+		pong := exec.Command(filepath.Join(dir, "probe"), "pong", "-1", "0")
+		if err := runPair(ping, pong); err != nil {
+			b.Fatal(err)
+		}
+		plain += time.Since(start)
+		for _, c := range []struct {
+			d     *time.Duration
+			limit int64
+		}{{&direct, 0}, {&counted, 1 << 30}} {
+			s, ps := New().Bind(dir, "/probe"), New().Bind(dir, "/probe")
+			if c.limit > 0 {
+				s.OutputLimit(c.limit)
+				ps.OutputLimit(c.limit)
+			}
+			start := time.Now()
+			in, err := Interact(context.Background(), s, probeCmd("ping", n, "0"), ps, probeCmd("pong", "-1", "0"))
+			if err != nil || in.Result.Status != OK || in.PeerResult.Status != OK {
+				b.Fatalf("%v %v", in, err)
+			}
+			*c.d += time.Since(start)
+		}
+	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*trips) }
+	b.ReportMetric(per(plain), "ns/trip-plain")
+	b.ReportMetric(per(direct), "ns/trip-interact")
+	b.ReportMetric(per(counted), "ns/trip-counted")
+	b.ReportMetric(per(direct)/per(plain), "x-interact")
+	b.ReportMetric(per(counted)/per(plain), "x-counted")
+}
+
+// runPair runs a and b connected stdout to stdin both ways, plainly.
+func runPair(a, b *exec.Cmd) error {
+	abR, abW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	baR, baW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	a.Stdin, a.Stdout, b.Stdin, b.Stdout = baR, abW, abR, baW
+	errA := a.Start()
+	errB := b.Start()
+	for _, f := range []*os.File{abR, abW, baR, baW} {
+		f.Close()
+	}
+	if errA == nil {
+		errA = a.Wait()
+	}
+	if errB == nil {
+		errB = b.Wait()
+	}
+	return errors.Join(errA, errB)
+}
