@@ -26,6 +26,9 @@ type Config struct {
 	RunAll      bool          // keep running tests after the first failure
 	// Backend isolates the compile and every run (default Native).
 	Backend sandbox.Backend
+	// Interactor, when set, makes the problem interactive: the source of
+	// the program each test's solution talks to (see judgeInteractive).
+	Interactor string
 	// GoCache is a host directory used as GOCACHE by every Go compile of
 	// this judge, so the standard library is compiled once. The compiler
 	// may write to it: share it only between submissions you accept
@@ -55,6 +58,9 @@ func Judge(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.TimeLimit <= 0 || cfg.MemoryLimit <= 0 {
 		return nil, errors.New("time and memory limits must be positive")
+	}
+	if cfg.Interactor != "" {
+		return judgeInteractive(ctx, cfg, lang)
 	}
 	tests, err := findTests(cfg.TestsDir)
 	if err != nil {
@@ -210,17 +216,7 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 		return TestResult{}, err
 	}
 	defer in.Close()
-	sb := sandbox.New().Backend(cfg.Backend).
-		Bind(w.src, srcDir).
-		CPUTimeLimit(cfg.TimeLimit).
-		WallTimeLimit(3*cfg.TimeLimit + time.Second).
-		MemoryLimit(cfg.MemoryLimit).
-		PidsLimit(runPids).
-		OutputLimit(outputLimit(len(want))).
-		Seccomp(runPolicy())
-	if lang.program != "" {
-		sb.Bind(w.bin, binDir)
-	}
+	sb := runSandbox(cfg, lang, w, cfg.TimeLimit, cfg.MemoryLimit).OutputLimit(outputLimit(len(want)))
 	var stdout bytes.Buffer
 	stderr := &headWriter{max: keepLog}
 	cmd := exec.Command(lang.run[0], lang.run[1:]...)
@@ -237,6 +233,23 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 		tr.Stderr = stderr.String()
 	}
 	return tr, nil
+}
+
+// runSandbox is the sandbox of a run of w's program: the source and the
+// program read-only, the run policy, and the given limits (the wall limit
+// is 3×cpu+1s).
+func runSandbox(cfg Config, lang language, w workDir, cpu time.Duration, mem int64) *sandbox.Sandbox {
+	sb := sandbox.New().Backend(cfg.Backend).
+		Bind(w.src, srcDir).
+		CPUTimeLimit(cpu).
+		WallTimeLimit(3*cpu + time.Second).
+		MemoryLimit(mem).
+		PidsLimit(runPids).
+		Seccomp(runPolicy())
+	if lang.program != "" {
+		sb.Bind(w.bin, binDir)
+	}
+	return sb
 }
 
 // outputLimit allows four times the expected output, and at least 1 MiB.

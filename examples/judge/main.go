@@ -1,7 +1,7 @@
 // Command judge is an online-judge runner built on
 // github.com/sandboxkit/sandbox:
 //
-//	judge -lang c|cpp|python|go -src FILE -tests DIR [-time 1s] [-mem 256MiB] [-json FILE] [-all] [-backend native|landlock|gvisor]
+//	judge -lang c|cpp|python|go -src FILE -tests DIR [-time 1s] [-mem 256MiB] [-json FILE] [-all] [-backend native|landlock|gvisor] [-interactor FILE]
 //
 // It compiles the submission inside a sandbox (compilers parse untrusted
 // input), runs it on every DIR/NAME.in in a fresh sandbox with the limits,
@@ -44,6 +44,32 @@
 //
 // It does not hide timing: a run can tell how loaded the machine is, and
 // concurrent runs share CPU caches (see the library's threat model).
+//
+// # Interactive problems
+//
+// With -interactor FILE the problem is interactive. FILE (any of the
+// languages, by its extension) is compiled like the submission, and each
+// test runs the two together, each in its own sandbox (sandbox.Interact):
+// the solution's stdout is the interactor's stdin and the interactor's
+// stdout the solution's stdin. The interactor gets the test's DIR/NAME.in
+// as its argument (/dev/fd/3, also open as descriptor 3); no NAME.out is
+// needed. It exits 0 to accept and non-zero for a wrong answer.
+//
+// The solution has the -time and -mem limits and a wall limit of 3×time+1s,
+// which also ends an idle deadlock (both waiting for the other) as TLE. The
+// interactor runs like a submission (the run step's sandbox and seccomp
+// policy) with twice the CPU time, hence a wall limit 3×time longer, and
+// 256 MiB: a broken interactor is caught by its own limits (IE, the
+// problem's fault) unless both only wait.
+//
+// The verdict: a limit of the solution first (TLE, MLE); then WA when the
+// interactor exited non-zero after the solution exited 0, or before the
+// solution ended (a SIGPIPE, EPIPE or EOF the solution got from the
+// interactor's end is not held against it); RE for a solution that crashed
+// first; IE for an interactor that died of a signal or a limit. Neither
+// side has an output limit: a flood the interactor does not read fills the
+// pipe and blocks, one it reads is its to judge, and counting would pass
+// every message through the judge.
 package main
 
 import (
@@ -76,6 +102,7 @@ func run(args []string) int {
 	all := fs.Bool("all", false, "run every test, not only up to the first failure")
 	gocache := fs.String("gocache", "", "host directory shared as GOCACHE by Go compiles (trusted)")
 	backendName := fs.String("backend", "native", "isolation backend: native, landlock or gvisor")
+	interactor := fs.String("interactor", "", "source of the interactor: the problem is interactive")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -100,6 +127,7 @@ func run(args []string) int {
 	rep, err := Judge(ctx, Config{
 		Lang: *lang, Source: *src, TestsDir: *tests,
 		TimeLimit: *limit, MemoryLimit: memBytes, RunAll: *all, GoCache: *gocache, Backend: backend,
+		Interactor: *interactor,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "judge:", err)

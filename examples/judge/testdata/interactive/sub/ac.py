@@ -1,0 +1,19 @@
+# Binary search; gives up quietly if the interactor hangs up.
+import sys
+
+n = int(sys.stdin.readline())
+lo, hi = 1, n
+while lo < hi:
+    mid = (lo + hi) // 2
+    print("?", mid, flush=True)
+    r = sys.stdin.readline().strip()
+    if r == "=":
+        lo = mid
+        break
+    if r == "<":
+        hi = mid - 1
+    elif r == ">":
+        lo = mid + 1
+    else:
+        sys.exit(0)
+print("!", lo, flush=True)
