@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 const interactiveDir = "testdata/interactive"
@@ -23,6 +25,8 @@ var interactiveRE = map[string]string{"c": "SIGSEGV", "python": "exit 1"}
 // promises.
 func TestJudgeInteractive(t *testing.T) {
 	requireRoot(t)
+	testutil.RequireTool(t, "gcc", "gcc libc6-dev")
+	testutil.RequireTool(t, "python3", "python3")
 	leftovers := checkLeftovers(t)
 	subs, _ := filepath.Glob(interactiveDir + "/sub/*")
 	bad, _ := filepath.Glob(interactiveDir + "/bad/*")
