@@ -33,11 +33,18 @@ type Interaction struct {
 // blocked reading) thus ends with the first WallTimeLimit: give each
 // sandbox one, the peer's longer when cmd is the one to blame.
 //
-// Neither command sees the other end before Interact does: the parent keeps
-// its copy of every pipe end until the first sandbox has ended, so a
-// command gets EOF or EPIPE from the other only once that other's whole
-// sandbox is gone (a command that closes its stdout and keeps running does
-// not give EOF). That makes PeerFirst evidence rather than a race.
+// Neither command sees the other's end before Interact has: the parent
+// keeps its copy of both read ends until the first sandbox has ended, and
+// of each write end until its writer's sandbox has, so a command gets EOF
+// or EPIPE from the other only once that other's whole sandbox is gone (a
+// command that closes its stdout and keeps running gives no EOF). That
+// makes PeerFirst evidence rather than a race.
+//
+// With OutputLimit a side's output is counted by copying it through the
+// embedding process, a hop per message that makes a question and its
+// answer several times slower (BenchmarkInteractRoundTrips). Without it
+// the pipes bound a flood: once one the other side does not read is full,
+// the writer blocks until a limit ends the run.
 func Interact(ctx context.Context, s *Sandbox, cmd *exec.Cmd, ps *Sandbox, peer *exec.Cmd) (*Interaction, error) {
 	if err := checkInteract(s, cmd, ps, peer); err != nil {
 		return nil, err
