@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -177,47 +178,73 @@ func TestInteractContext(t *testing.T) {
 }
 
 // BenchmarkInteractRoundTrips measures one question and answer through
-// Interact against two plain processes joined by pipes, in the same loop:
-// each iteration runs 10,000 round trips of probe ping/pong three ways —
-// plain os/exec, Interact (pipes handed over), and Interact with
-// OutputLimit on both sides (our copy adds a hop per message).
+// Interact against two plain processes joined by pipes, interleaved: each
+// iteration runs 10,000 round trips of probe ping/pong four ways — plain
+// os/exec; plain, each process in a new session as a sandbox's command is
+// (so its own scheduler autogroup where sched_autogroup is on); Interact
+// with the pipes handed over; and Interact with OutputLimit on both sides,
+// whose copy adds a hop through this process per message. It reports the
+// median time per round trip of each and the median of the per-iteration
+// ratios to plain.
 func BenchmarkInteractRoundTrips(b *testing.B) {
 	requireRoot(b)
 	const trips = 10000
 	dir := probe(b)
 	n := strconv.Itoa(trips)
-	var plain, direct, counted time.Duration
-	for b.Loop() {
-		start := time.Now()
+	plainPair := func(setsid bool) {
 		ping := exec.Command(filepath.Join(dir, "probe"), "ping", n, "0")
 		pong := exec.Command(filepath.Join(dir, "probe"), "pong", "-1", "0")
+		if setsid {
+			ping.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+			pong.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		}
 		if err := runPair(ping, pong); err != nil {
 			b.Fatal(err)
 		}
-		plain += time.Since(start)
-		for _, c := range []struct {
-			d     *time.Duration
-			limit int64
-		}{{&direct, 0}, {&counted, 1 << 30}} {
-			s, ps := New().Bind(dir, "/probe"), New().Bind(dir, "/probe")
-			if c.limit > 0 {
-				s.OutputLimit(c.limit)
-				ps.OutputLimit(c.limit)
-			}
-			start := time.Now()
-			in, err := Interact(context.Background(), s, probeCmd("ping", n, "0"), ps, probeCmd("pong", "-1", "0"))
-			if err != nil || in.Result.Status != OK || in.PeerResult.Status != OK {
-				b.Fatalf("%v %v", in, err)
-			}
-			*c.d += time.Since(start)
+	}
+	sandboxPair := func(limit int64) {
+		s, ps := New().Bind(dir, "/probe"), New().Bind(dir, "/probe")
+		if limit > 0 {
+			s.OutputLimit(limit)
+			ps.OutputLimit(limit)
+		}
+		in, err := Interact(context.Background(), s, probeCmd("ping", n, "0"), ps, probeCmd("pong", "-1", "0"))
+		if err != nil || in.Result.Status != OK || in.PeerResult.Status != OK {
+			b.Fatalf("%v %v", in, err)
 		}
 	}
-	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*trips) }
-	b.ReportMetric(per(plain), "ns/trip-plain")
-	b.ReportMetric(per(direct), "ns/trip-interact")
-	b.ReportMetric(per(counted), "ns/trip-counted")
-	b.ReportMetric(per(direct)/per(plain), "x-interact")
-	b.ReportMetric(per(counted)/per(plain), "x-counted")
+	ways := []struct {
+		name string
+		run  func()
+	}{
+		{"plain", func() { plainPair(false) }},
+		{"setsid", func() { plainPair(true) }},
+		{"interact", func() { sandboxPair(0) }},
+		{"counted", func() { sandboxPair(1 << 30) }},
+	}
+	times := make([][]float64, len(ways)) // ns per round trip, per iteration
+	for b.Loop() {
+		for i, w := range ways {
+			start := time.Now()
+			w.run()
+			times[i] = append(times[i], float64(time.Since(start).Nanoseconds())/trips)
+		}
+	}
+	median := func(xs []float64) float64 {
+		xs = slices.Clone(xs)
+		slices.Sort(xs)
+		return xs[len(xs)/2]
+	}
+	for i, w := range ways {
+		b.ReportMetric(median(times[i]), "ns/trip-"+w.name)
+		if i > 0 {
+			ratios := make([]float64, len(times[i]))
+			for k := range ratios {
+				ratios[k] = times[i][k] / times[0][k]
+			}
+			b.ReportMetric(median(ratios), "x-"+w.name)
+		}
+	}
 }
 
 // runPair runs a and b connected stdout to stdin both ways, plainly.
