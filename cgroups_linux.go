@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sandboxkit/sandbox/internal/cgroup"
+	"github.com/sandboxkit/sandbox/internal/child"
 )
 
 // cgManager is the cgroup manager for one parent, made on the first run
@@ -50,11 +51,11 @@ func managerFor(parent string) (*cgroup.Manager, error) {
 func newRunCgroup(cfg *config) (cgroup.Group, error) {
 	m, err := managerFor(cfg.limits.cgroupParent)
 	if err != nil {
-		return nil, &SetupError{Stage: "cgroup", Index: -1, Path: cfg.limits.cgroupParent, Err: err}
+		return nil, &SetupError{Stage: child.StageCgroup.String(), Index: -1, Path: cfg.limits.cgroupParent, Err: err}
 	}
 	g, err := m.New(cgroup.Limits{Memory: cfg.limits.memory, Pids: cfg.limits.pids, CPUQuota: cfg.limits.cpuQuota})
 	if err != nil {
-		return nil, &SetupError{Stage: "cgroup", Index: -1, Path: cfg.limits.cgroupParent, Err: err}
+		return nil, &SetupError{Stage: child.StageCgroup.String(), Index: -1, Path: cfg.limits.cgroupParent, Err: err}
 	}
 	return g, nil
 }
@@ -65,7 +66,7 @@ func newRunCgroup(cfg *config) (cgroup.Group, error) {
 func cgroupStats(g cgroup.Group) (cgroup.Stats, error) {
 	st, err := g.Stats()
 	if err != nil && !errors.Is(err, cgroup.ErrStatUnavailable) {
-		return st, &SetupError{Stage: "cgroup stats", Index: -1, Path: g.Path(), Err: err}
+		return st, &SetupError{Stage: child.StageCgroupStats.String(), Index: -1, Path: g.Path(), Err: err}
 	}
 	return st, nil
 }
@@ -73,7 +74,7 @@ func cgroupStats(g cgroup.Group) (cgroup.Stats, error) {
 // removeCgroup kills what is left in the run's group and removes it.
 func removeCgroup(g cgroup.Group) error {
 	if err := g.Delete(); err != nil {
-		return &SetupError{Stage: "cgroup remove", Index: -1, Path: g.Path(), Err: err}
+		return &SetupError{Stage: child.StageCgroupRemove.String(), Index: -1, Path: g.Path(), Err: err}
 	}
 	return nil
 }
@@ -90,7 +91,7 @@ func openProcs(cg cgroup.Group) ([]int, error) {
 			for _, fd := range fds {
 				unix.Close(fd)
 			}
-			return nil, &SetupError{Stage: "cgroup join", Index: -1, Path: f, Err: err}
+			return nil, &SetupError{Stage: child.StageCgroupJoin.String(), Index: -1, Path: f, Err: err}
 		}
 		fds = append(fds, fd)
 	}

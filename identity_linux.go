@@ -45,14 +45,14 @@ type capData struct {
 // unprivileged identity: empty capability sets (bounding and ambient too),
 // locked securebits, no supplementary groups, the uid and gid.
 func planIdentity(p *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
-	info := child.Info{Stage: "capabilities", Index: -1}
+	info := info(child.StageCapabilities)
 	for c := 0; c <= lastCap(); c++ {
 		seq.Add(info, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(c)).Flags = child.FlagIgnore
 	}
 	seq.Add(info, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-	seq.Add(child.Info{Stage: "securebits", Index: -1}, unix.SYS_PRCTL, unix.PR_SET_SECUREBITS,
+	seq.Add(child.Info{Stage: child.StageSecurebits, Index: -1}, unix.SYS_PRCTL, unix.PR_SET_SECUREBITS,
 		secbitNoRoot|secbitNoRootLocked|secbitKeepCapsLocked|secbitNoAmbientRaise|secbitNoAmbientLocked)
-	ids := child.Info{Stage: "setuid", Index: -1, Path: strconv.Itoa(uid) + ":" + strconv.Itoa(gid)}
+	ids := child.Info{Stage: child.StageSetuid, Index: -1, Path: strconv.Itoa(uid) + ":" + strconv.Itoa(gid)}
 	if !userns {
 		seq.Add(ids, unix.SYS_SETGROUPS, 0, 0)
 	}

@@ -33,21 +33,17 @@ func (c *config) poolable(ns Namespace) bool {
 // planNet decides where the run's network namespace comes from: a pooled
 // one (joined by init right after the sync) or a fresh one (clone flag),
 // which the parent opens after the fork to pool it later.
-func (p *Process) planNet(ns Namespace) (joinFD int) {
-	if !p.cfg.poolable(ns) {
-		return -1
-	}
-	plan := p.rp.plan
-	for i, f := range netCheckFiles {
-		plan.NetCheck[i] = plan.Str(f)
+func (p *Process) planNet(s *runSpec) {
+	if !p.cfg.poolable(s.ns) {
+		return
 	}
 	fd := p.cfg.net.get()
 	if fd < 0 {
-		return -1
+		return
 	}
-	plan.CloneFlags &^= unix.CLONE_NEWNET
+	s.netCheck = netCheckFiles
+	s.fds.joinNet = fd
 	p.netfd = fd
-	return fd
 }
 
 // openNet captures a fresh run's network namespace right after the fork,

@@ -19,6 +19,68 @@ type runPlan struct {
 	insideGID int
 }
 
+// runFDs are the descriptors the parent made for one run, by the numbers
+// the child inherits them under.
+type runFDs struct {
+	report       int   // write end of the report pipe (init → parent)
+	execR, execW int   // the exec pipe (command → init: EOF is success)
+	sync         int   // read end of the sync pipe (parent → init: "go")
+	joinNet      int   // a pooled network namespace for init to join, or -1
+	cgroupProcs  []int // the run's cgroup.procs files, for the command
+	stdio        []int // the command's descriptors 0, 1, 2, …; -1 is closed
+}
+
+// runSpec is everything planRun needs: the run's configuration, what the
+// parent decided for it and the descriptors it made.
+type runSpec struct {
+	cfg      *config
+	ns       Namespace
+	cmd      *command
+	filter   []unix.SockFilter // nil: no seccomp
+	vm       bool              // init shares the embedder's memory (canShareMemory)
+	dumpable uintptr           // restored on the shared memory (vm)
+	root     *child.Shared     // the planned root filesystem, with Mount
+	netCheck [3]string         // what init checks a joined namespace with
+	fds      runFDs
+}
+
+// planRun turns a run into the child's ordered lists of steps. It is pure:
+// it makes no system call and takes nothing from the host but what spec
+// holds, so the order of the steps can be tested without privileges.
+//
+// init: close what it does not need, pdeathsig, wait for the parent's "go"
+// (after the id maps), join a pooled network namespace, take the mapped ids
+// (User), unshare the time namespace (Time), setsid, umask; then the root
+// filesystem (Root); then the host name, loopback, non-dumpable
+// (InitPost); fork the command and close the command's ends (PostFork).
+//
+// The command: join the cgroup, unshare the cgroup namespace, its own
+// process group, pdeathsig, descriptors, rlimits, capabilities and ids,
+// chdir, no_new_privs, umask, signals (vfork only), seccomp, execve.
+func planRun(s *runSpec) *runPlan {
+	p := child.NewPlan()
+	rp := &runPlan{plan: p, userns: s.ns&User != 0, insideUID: s.cfg.uid, insideGID: s.cfg.gid}
+	p.CloneFlags = cloneFlags(s.ns)
+	if s.fds.joinNet >= 0 {
+		p.CloneFlags &^= unix.CLONE_NEWNET
+		for i, f := range s.netCheck {
+			if f != "" {
+				p.NetCheck[i] = p.Str(f)
+			}
+		}
+	}
+	p.PID1 = s.ns&PID != 0
+	p.VM = s.vm
+	if p.VM {
+		p.Dumpable = s.dumpable
+	}
+	p.ReportW, p.ExecR, p.ExecW = s.fds.report, s.fds.execR, s.fds.execW
+	p.Root = s.root
+	planInit(s, rp)
+	planCmd(s, rp, &p.Cmd)
+	return rp
+}
+
 // cloneFlags maps a namespace set to clone(2) flags. Cgroup and Time are
 // unshared by init itself, after it joined its cgroup.
 func cloneFlags(ns Namespace) uintptr {
@@ -38,7 +100,7 @@ func cloneFlags(ns Namespace) uintptr {
 func gapsClose(seq *child.Seq, keep []int) {
 	keep = slices.Clone(keep)
 	slices.Sort(keep)
-	info := child.Info{Stage: "close fds", Index: -1}
+	info := child.Info{Stage: child.StageCloseFDs, Index: -1}
 	next := 0
 	for _, fd := range keep {
 		if fd < 0 {
@@ -59,58 +121,66 @@ type ifreqFlags struct {
 	_     [22]byte
 }
 
-// planInit adds init's own setup: everything that is shared by the whole
+// info describes a step that is about no item and no path.
+func info(stage child.Stage) child.Info { return child.Info{Stage: stage, Index: -1} }
+
+// planInit plans init's own steps: everything that is shared by the whole
 // sandbox (namespaces, the root filesystem, the host name, the network).
-func (c *config) planInit(rp *runPlan, ns Namespace, seq *child.Seq) error {
-	p := rp.plan
-	info := func(stage string) child.Info { return child.Info{Stage: stage, Index: -1} }
+func planInit(s *runSpec, rp *runPlan) {
+	c, p, fds := s.cfg, rp.plan, &s.fds
+	seq := &p.Init
+	// init keeps only what it needs; the fork hands it the whole table.
+	keep := []int{fds.report, fds.execR, fds.execW, fds.sync, fds.joinNet}
+	keep = append(keep, fds.cgroupProcs...)
+	keep = append(keep, fds.stdio...)
+	gapsClose(seq, keep)
+	seq.Add(info(child.StagePdeathsig), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+	op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), p.Bytes(make([]byte, 1)), 1)
+	op.Flags, op.Expect = child.FlagExpect, 1
+	if fds.joinNet >= 0 {
+		seq.Add(info(child.StageJoinNet), child.NrJoinNet, uintptr(fds.joinNet))
+	}
 	if rp.userns {
 		// Become the mapped IDs so files made from here on are ours.
-		seq.Add(info("setuid"), unix.SYS_SETRESGID, uintptr(rp.insideGID), uintptr(rp.insideGID), uintptr(rp.insideGID))
-		seq.Add(info("setuid"), unix.SYS_SETRESUID, uintptr(rp.insideUID), uintptr(rp.insideUID), uintptr(rp.insideUID))
+		seq.Add(info(child.StageSetuid), unix.SYS_SETRESGID, uintptr(rp.insideGID), uintptr(rp.insideGID), uintptr(rp.insideGID))
+		seq.Add(info(child.StageSetuid), unix.SYS_SETRESUID, uintptr(rp.insideUID), uintptr(rp.insideUID), uintptr(rp.insideUID))
 	}
-	if ns&Time != 0 {
-		seq.Add(info("unshare time"), unix.SYS_UNSHARE, unix.CLONE_NEWTIME)
+	if s.ns&Time != 0 {
+		seq.Add(info(child.StageUnshareTime), unix.SYS_UNSHARE, unix.CLONE_NEWTIME)
 		if c.timeMono != 0 || c.timeBoot != 0 {
 			text := fmt.Sprintf("monotonic %d %d\nboottime %d %d\n",
 				c.timeMono/1e9, c.timeMono%1e9, c.timeBoot/1e9, c.timeBoot%1e9)
 			const path = "/proc/self/timens_offsets"
-			op := seq.Add(child.Info{Stage: "time offsets", Index: -1, Path: path}, unix.SYS_OPENAT,
-				atFDCWD, p.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)
+			at := child.Info{Stage: child.StageTimeOffsets, Index: -1, Path: path}
+			op := seq.Add(at, unix.SYS_OPENAT, atFDCWD, p.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)
 			op.Flags, op.Reg = child.FlagSave, 1
-			op = seq.Add(child.Info{Stage: "time offsets", Index: -1, Path: path}, unix.SYS_WRITE, 1, p.Str(text), uintptr(len(text)))
+			op = seq.Add(at, unix.SYS_WRITE, 1, p.Str(text), uintptr(len(text)))
 			op.Use, op.Flags, op.Expect = 1, child.FlagExpect, uintptr(len(text))
-			seq.Add(info("time offsets"), unix.SYS_CLOSE, 1).Use = 1
+			seq.Add(at, unix.SYS_CLOSE, 1).Use = 1
 		}
 	}
-	seq.Add(info("setsid"), unix.SYS_SETSID)
-	seq.Add(info("umask"), unix.SYS_UMASK, 0)
-	if ns&Mount != 0 {
-		root, err := c.rootFor(rp.userns)
-		if err != nil {
-			return err
-		}
-		p.Root = root
-	}
+	seq.Add(info(child.StageSetsid), unix.SYS_SETSID)
+	seq.Add(info(child.StageUmask), unix.SYS_UMASK, 0)
+
 	seq = &p.InitPost
-	if ns&UTS != 0 {
-		seq.Add(child.Info{Stage: "sethostname", Index: -1, Path: c.hostname}, unix.SYS_SETHOSTNAME,
+	if s.ns&UTS != 0 {
+		seq.Add(child.Info{Stage: child.StageSethostname, Index: -1, Path: c.hostname}, unix.SYS_SETHOSTNAME,
 			p.Str(c.hostname), uintptr(len(c.hostname)))
 	}
-	if ns&Net != 0 {
+	if s.ns&Net != 0 {
 		ifr := &ifreqFlags{flags: unix.IFF_UP}
 		copy(ifr.name[:], "lo")
-		op := seq.Add(info("loopback"), unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		op := seq.Add(info(child.StageLoopback), unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 		op.Flags, op.Reg = child.FlagSave, 2
-		seq.Add(info("loopback"), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(&p.Keeper, ifr)).Use = 1
-		seq.Add(info("loopback"), unix.SYS_CLOSE, 2).Use = 1
+		seq.Add(info(child.StageLoopback), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(&p.Keeper, ifr)).Use = 1
+		seq.Add(info(child.StageLoopback), unix.SYS_CLOSE, 2).Use = 1
 	}
 	if !p.VM {
 		// init shares nothing with the embedding process: make its memory
 		// and /proc/1/exe unreachable even for a command with its uid.
-		seq.Add(info("non-dumpable"), unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0)
+		seq.Add(info(child.StageNonDumpable), unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0)
 	}
-	return nil
+	gapsClose(&p.PostFork, []int{fds.report, fds.execR})
 }
 
 // canShareMemory says whether init may share the embedding process's memory
@@ -131,7 +201,7 @@ const sigactionSize = 32
 // command started with vfork from an init that shares the embedding
 // process's memory inherited the Go runtime's handlers and a full mask.
 func planSignalReset(p *child.Plan, seq *child.Seq) {
-	info := child.Info{Stage: "signals", Index: -1}
+	info := info(child.StageSignals)
 	dfl := p.Bytes(make([]byte, sigactionSize))
 	for sig := 1; sig <= 64; sig++ {
 		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
@@ -142,17 +212,14 @@ func planSignalReset(p *child.Plan, seq *child.Seq) {
 	seq.Add(info, unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, p.Bytes(make([]byte, 8)), 0, 8)
 }
 
-// planFDs adds the steps that put files[i] on descriptor i and mark every
-// other descriptor close-on-exec, in two passes as syscall.forkExec does.
-func planFDs(seq *child.Seq, files []*os.File, reserved []int) {
-	info := child.Info{Stage: "fds", Index: -1}
-	fd := make([]int, len(files))
+// planFDs adds the steps that put files[i] on descriptor i (-1: closed)
+// and mark every other descriptor close-on-exec, in two passes as
+// syscall.forkExec does.
+func planFDs(seq *child.Seq, files []int, reserved []int) {
+	info := info(child.StageFDs)
+	fd := slices.Clone(files)
 	next := len(files)
-	for i, f := range files {
-		fd[i] = -1
-		if f != nil {
-			fd[i] = int(f.Fd())
-		}
+	for i := range fd {
 		next = max(next, fd[i]+1)
 	}
 	for _, r := range reserved {
@@ -178,49 +245,48 @@ func planFDs(seq *child.Seq, files []*os.File, reserved []int) {
 	seq.Add(info, unix.SYS_CLOSE_RANGE, uintptr(len(files)), ^uintptr(0)>>32, unix.CLOSE_RANGE_CLOEXEC)
 }
 
-// planCmd adds the command's own steps, ending in execve.
-func (c *config) planCmd(rp *runPlan, cmd *command, ns Namespace, cgFDs []int, files []*os.File, seq *child.Seq, filter []unix.SockFilter) {
-	p := rp.plan
-	info := func(stage string) child.Info { return child.Info{Stage: stage, Index: -1} }
+// planCmd plans the command's own steps, ending in execve.
+func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
+	c, p := s.cfg, rp.plan
 	zero := p.Str("0")
-	for _, fd := range cgFDs {
-		op := seq.Add(info("cgroup join"), unix.SYS_WRITE, uintptr(fd), zero, 1)
+	for _, fd := range s.fds.cgroupProcs {
+		op := seq.Add(info(child.StageCgroupJoin), unix.SYS_WRITE, uintptr(fd), zero, 1)
 		op.Flags, op.Expect = child.FlagExpect, 1
 	}
-	if ns&Cgroup != 0 {
+	if s.ns&Cgroup != 0 {
 		// After joining: the command's cgroup root is its own group.
-		seq.Add(info("unshare cgroup"), unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
+		seq.Add(info(child.StageUnshareCgroup), unix.SYS_UNSHARE, unix.CLONE_NEWCGROUP)
 	}
 	// A process group of its own in init's new session, which has no
 	// controlling terminal: not being a session leader, the command can
 	// never acquire one (TIOCSCTTY on a terminal handed in as stdin fails).
-	seq.Add(info("setpgid"), unix.SYS_SETPGID, 0, 0)
-	seq.Add(info("pdeathsig"), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
-	planFDs(seq, files, []int{p.ExecW, p.ReportW})
+	seq.Add(info(child.StageSetpgid), unix.SYS_SETPGID, 0, 0)
+	seq.Add(info(child.StagePdeathsig), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+	planFDs(seq, s.fds.stdio, []int{p.ExecW, p.ReportW})
 	for _, rl := range c.rlimitsFor() {
 		lim := &unix.Rlimit{Cur: rl.cur, Max: rl.max}
-		seq.Add(child.Info{Stage: "rlimit", Index: rl.resource}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&p.Keeper, lim), 0)
+		seq.Add(child.Info{Stage: child.StageRlimit, Index: rl.resource}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&p.Keeper, lim), 0)
 	}
 	planIdentity(p, seq, c.uid, c.gid, rp.userns)
-	dir := cmd.dir
+	dir := s.cmd.dir
 	if dir == "" {
 		dir = "/"
 	}
-	seq.Add(child.Info{Stage: "chdir", Index: -1, Path: dir}, unix.SYS_CHDIR, p.Str(dir))
-	seq.Add(info("no_new_privs"), unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-	seq.Add(info("umask"), unix.SYS_UMASK, 0o022)
+	seq.Add(child.Info{Stage: child.StageChdir, Index: -1, Path: dir}, unix.SYS_CHDIR, p.Str(dir))
+	seq.Add(info(child.StageNoNewPrivs), unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+	seq.Add(info(child.StageUmask), unix.SYS_UMASK, 0o022)
 	if p.VM {
 		planSignalReset(p, seq)
 	}
-	if len(filter) > 0 {
+	if filter := s.filter; len(filter) > 0 {
 		prog := &unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
 		p.Bytes(unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*int(unsafe.Sizeof(filter[0]))))
-		seq.Add(info("seccomp"), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&p.Keeper, prog))
+		seq.Add(info(child.StageSeccomp), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&p.Keeper, prog))
 	}
-	argv := p.StrArray(cmd.argv)
-	envv := p.StrArray(cmd.env)
-	for _, cand := range cmd.candidates {
-		seq.Add(child.Info{Stage: "execve", Index: -1, Path: cand}, unix.SYS_EXECVE, p.Str(cand), argv, envv).Flags = child.FlagTry
+	argv := p.StrArray(s.cmd.argv)
+	envv := p.StrArray(s.cmd.env)
+	for _, cand := range s.cmd.candidates {
+		seq.Add(child.Info{Stage: child.StageExecve, Index: -1, Path: cand}, unix.SYS_EXECVE, p.Str(cand), argv, envv).Flags = child.FlagTry
 	}
 }
 
@@ -250,7 +316,7 @@ func writeIDMaps(pid int, uidMap, gidMap string) error {
 	dir := fmt.Sprintf("/proc/%d/", pid)
 	for _, f := range [][2]string{{"setgroups", "deny"}, {"gid_map", gidMap}, {"uid_map", uidMap}} {
 		if err := os.WriteFile(dir+f[0], []byte(f[1]), 0); err != nil {
-			return &SetupError{Stage: "id maps", Index: -1, Path: dir + f[0], Err: err}
+			return &SetupError{Stage: child.StageIDMaps.String(), Index: -1, Path: dir + f[0], Err: err}
 		}
 	}
 	return nil

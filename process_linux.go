@@ -137,110 +137,124 @@ func (c *config) namespaces() (Namespace, error) {
 	return ns, nil
 }
 
-// launch builds the plan, forks init and waits until the command has
-// started or failed to.
+// launch starts a run in three steps: prepare makes what the run needs in
+// the parent (pipes, stdio, cgroup, network namespace, root filesystem),
+// planRun turns that into the child's steps, and fork starts init and waits
+// until the command has started or failed to.
 func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) (err error) {
-	cfg := p.cfg
-	plan := child.NewPlan()
-	rp := &runPlan{plan: plan, userns: ns&User != 0, insideUID: cfg.uid, insideGID: cfg.gid}
-	plan.CloneFlags = cloneFlags(ns)
-	plan.PID1 = ns&PID != 0
-	plan.VM = canShareMemory(cfg, ns)
-	if plan.VM {
-		d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
-		if err != nil {
-			return &SetupError{Stage: "prctl", Index: -1, Err: err}
-		}
-		plan.Dumpable = uintptr(d)
-	}
-	p.rp = rp
-
-	rep, exe, syn := [2]int{-1, -1}, [2]int{-1, -1}, [2]int{-1, -1}
+	spec := &runSpec{cfg: p.cfg, ns: ns, cmd: p.cmd, filter: filter}
+	h := &launchFDs{syncW: -1}
 	defer func() {
-		// The parent keeps only the report pipe's read end (p.report).
-		for _, fd := range []int{rep[1], exe[0], exe[1], syn[0], syn[1]} {
-			if fd >= 0 {
-				unix.Close(fd)
-			}
+		h.closeChild()
+		if h.syncW >= 0 {
+			unix.Close(h.syncW)
 		}
 		if err != nil {
 			p.cleanupFailed()
 		}
 	}()
-	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
-		return &SetupError{Stage: "pipe", Index: -1, Err: err}
+	if err := p.prepare(spec, cmd, h); err != nil {
+		return err
 	}
-	// Only the read end is non-blocking (for the runtime's poller); init
-	// writes to a blocking one.
-	p.report = os.NewFile(uintptr(rep[0]), "sandbox-report")
-	if err := unix.SetNonblock(rep[1], false); err != nil {
-		return &SetupError{Stage: "pipe", Index: -1, Err: err}
+	p.rp = planRun(spec)
+	return p.fork(spec, h)
+}
+
+// launchFDs are the descriptors the parent holds only until init is
+// forked, and its end of the sync pipe.
+type launchFDs struct {
+	child []int // the child's ends: closed once it has its copies
+	syncW int
+}
+
+func (h *launchFDs) closeChild() {
+	for _, fd := range h.child {
+		unix.Close(fd)
 	}
-	for _, pp := range []*[2]int{&exe, &syn} {
-		if err := unix.Pipe2(pp[:], unix.O_CLOEXEC); err != nil {
-			return &SetupError{Stage: "pipe", Index: -1, Err: err}
+	h.child = nil
+}
+
+func setupErr(stage child.Stage, err error) *SetupError {
+	return &SetupError{Stage: stage.String(), Index: -1, Err: err}
+}
+
+// prepare makes what the run needs in the parent and records it in s.
+func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
+	cfg := p.cfg
+	s.vm = canShareMemory(cfg, s.ns)
+	if s.vm {
+		d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+		if err != nil {
+			return setupErr(child.StagePrctl, err)
+		}
+		s.dumpable = uintptr(d)
+	}
+	if s.ns&Mount != 0 {
+		if s.root, err = cfg.rootFor(s.ns&User != 0); err != nil {
+			return err
 		}
 	}
-	plan.ReportW, plan.ExecR, plan.ExecW = rep[1], exe[0], exe[1]
+
+	var rep, exe, syn [2]int
+	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return setupErr(child.StagePipe, err)
+	}
+	p.report = os.NewFile(uintptr(rep[0]), "sandbox-report")
+	h.child = append(h.child, rep[1])
+	// Only the read end is non-blocking (for the runtime's poller); init
+	// writes to a blocking one.
+	if err := unix.SetNonblock(rep[1], false); err != nil {
+		return setupErr(child.StagePipe, err)
+	}
+	if err := unix.Pipe2(exe[:], unix.O_CLOEXEC); err != nil {
+		return setupErr(child.StagePipe, err)
+	}
+	h.child = append(h.child, exe[0], exe[1])
+	if err := unix.Pipe2(syn[:], unix.O_CLOEXEC); err != nil {
+		return setupErr(child.StagePipe, err)
+	}
+	h.child, h.syncW = append(h.child, syn[0]), syn[1]
+	s.fds = runFDs{report: rep[1], execR: exe[0], execW: exe[1], sync: syn[0], joinNet: -1}
 
 	if cfg.limits.output > 0 {
 		p.out = &outputCounter{limit: cfg.limits.output, onExceed: func() { p.stop(stopOutput) }}
 	}
-	p.io, err = setupStdio(cmd, p.out)
-	if err != nil {
-		return &SetupError{Stage: "stdio", Index: -1, Err: err}
+	if p.io, err = setupStdio(cmd, p.out); err != nil {
+		return setupErr(child.StageStdio, err)
 	}
-
-	var cgFDs []int
+	for _, f := range p.io.files {
+		fd := -1
+		if f != nil {
+			fd = int(f.Fd())
+		}
+		s.fds.stdio = append(s.fds.stdio, fd)
+	}
 	if cfg.limits.needCgroup() {
 		if p.cg, err = newRunCgroup(cfg); err != nil {
 			return err
 		}
-		if cgFDs, err = openProcs(p.cg); err != nil {
+		if s.fds.cgroupProcs, err = openProcs(p.cg); err != nil {
 			return err
 		}
-		defer func() {
-			for _, fd := range cgFDs {
-				unix.Close(fd)
-			}
-		}()
+		h.child = append(h.child, s.fds.cgroupProcs...)
 	}
+	p.planNet(s)
+	return nil
+}
 
-	var setup child.Seq
-	joinFD := p.planNet(ns)
-	if joinFD >= 0 {
-		setup.Add(child.Info{Stage: "join network namespace", Index: -1}, child.NrJoinNet, uintptr(joinFD))
-	}
-	if err := cfg.planInit(rp, ns, &setup); err != nil {
-		return err
-	}
-	// init keeps only what it needs; the fork hands it the whole table.
-	keep := []int{rep[1], exe[0], exe[1], syn[0], joinFD}
-	keep = append(keep, cgFDs...)
-	for _, f := range p.io.files {
-		if f != nil {
-			keep = append(keep, int(f.Fd()))
-		}
-	}
-	gapsClose(&plan.Init, keep)
-	plan.Init.Add(child.Info{Stage: "pdeathsig", Index: -1}, unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
-	buf := make([]byte, 1)
-	op := plan.Init.Add(child.Info{Stage: "sync", Index: -1}, unix.SYS_READ, uintptr(syn[0]), plan.Bytes(buf), 1)
-	op.Flags, op.Expect = child.FlagExpect, 1
-	plan.Init.Ops = append(plan.Init.Ops, setup.Ops...)
-	plan.Init.Info = append(plan.Init.Info, setup.Info...)
-	gapsClose(&plan.PostFork, []int{rep[1], exe[0]})
-	cfg.planCmd(rp, p.cmd, ns, cgFDs, p.io.files, &plan.Cmd, filter)
-
-	p.debug("clone", zap.Stringer("namespaces", ns), zap.Int("init ops", len(plan.Init.Ops)), zap.Int("command ops", len(plan.Cmd.Ops)))
+// fork starts init and does the parent's side of the handshake: write the
+// id maps (User), say "go", read whether the command started.
+func (p *Process) fork(s *runSpec, h *launchFDs) error {
+	plan := p.rp.plan
+	p.debug("clone", zap.Stringer("namespaces", s.ns), zap.Int("init ops", len(plan.Init.Ops)), zap.Int("command ops", len(plan.Cmd.Ops)))
 	pid, pidfd, err := child.Start(plan)
 	if err != nil {
-		return &SetupError{Stage: "clone", Index: -1, Err: err}
+		return setupErr(child.StageClone, err)
 	}
 	p.mu.Lock()
 	p.pid, p.pidfd = pid, pidfd
 	p.mu.Unlock()
-	if p.netfd < 0 && p.cfg.poolable(ns) {
+	if p.netfd < 0 && p.cfg.poolable(s.ns) {
 		p.openNet()
 	}
 	if p.stopped.Load() != 0 {
@@ -248,24 +262,21 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	}
 	// Close at once what only the child needs: init sees EOF on the exec
 	// pipe only when no copy of its write end is left.
-	for _, fd := range []*int{&rep[1], &exe[0], &exe[1], &syn[0]} {
-		unix.Close(*fd)
-		*fd = -1
-	}
+	h.closeChild()
 	p.io.closeParentEnds()
 
-	if rp.userns {
-		outUID, outGID := rp.insideUID, rp.insideGID
+	if p.rp.userns {
+		outUID, outGID := p.rp.insideUID, p.rp.insideGID
 		if os.Geteuid() != 0 {
 			outUID, outGID = os.Geteuid(), os.Getegid()
 		}
-		if err := writeIDMaps(pid, idMap(rp.insideUID, outUID), idMap(rp.insideGID, outGID)); err != nil {
+		if err := writeIDMaps(pid, idMap(p.rp.insideUID, outUID), idMap(p.rp.insideGID, outGID)); err != nil {
 			return err
 		}
 		p.debug("id maps written")
 	}
-	if _, err := unix.Write(syn[1], []byte{1}); err != nil {
-		return &SetupError{Stage: "sync", Index: -1, Err: err}
+	if _, err := unix.Write(h.syncW, []byte{1}); err != nil {
+		return setupErr(child.StageSync, err)
 	}
 	var m child.Msg
 	if !readMsg(p.report, &m) {
@@ -275,7 +286,7 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 			p.started = time.Now()
 			return nil
 		}
-		return &SetupError{Stage: "init", Index: -1, Err: errors.New("init ended before the command started")}
+		return setupErr(child.StageInit, errors.New("init ended before the command started"))
 	}
 	switch m.Kind {
 	case child.MsgStarted:
@@ -288,18 +299,18 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 	case child.MsgError:
 		return p.childError(&m)
 	}
-	return &SetupError{Stage: "init", Index: -1, Err: fmt.Errorf("unexpected message kind %d", m.Kind)}
+	return setupErr(child.StageInit, fmt.Errorf("unexpected message kind %d", m.Kind))
 }
 
 // childError turns a failure the child reported into a *SetupError.
 func (p *Process) childError(m *child.Msg) error {
 	info := p.rp.plan.Describe(m.List, m.Index)
 	errno := syscall.Errno(m.Errno)
-	err := &SetupError{Stage: info.Stage, Index: info.Index, Path: info.Path, Err: errno}
+	err := &SetupError{Stage: info.Stage.String(), Index: info.Index, Path: info.Path, Err: errno}
 	if m.List == child.ListRoot {
 		p.cfg.roots.failed(p.rp.plan.Root, int(m.Index), err)
 	}
-	if info.Stage == "execve" {
+	if info.Stage == child.StageExecve {
 		err.Path = p.cmd.name
 		if errno == syscall.ENOENT {
 			err.Err = fmt.Errorf("%w: %w", ErrCommandNotFound, errno)

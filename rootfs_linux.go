@@ -58,16 +58,16 @@ type rootPlanner struct {
 	attrs                         map[uint64]uintptr
 }
 
-func (r *rootPlanner) info(stage, p string) child.Info {
+func (r *rootPlanner) info(stage child.Stage, p string) child.Info {
 	return child.Info{Stage: stage, Index: r.index, Path: p}
 }
 
-func (r *rootPlanner) add(stage, p string, nr uintptr, args ...uintptr) *child.Op {
+func (r *rootPlanner) add(stage child.Stage, p string, nr uintptr, args ...uintptr) *child.Op {
 	return r.seq.Add(r.info(stage, p), nr, args...)
 }
 
 // addReg adds an operation whose first argument is a register.
-func (r *rootPlanner) addReg(stage, p string, nr uintptr, args ...uintptr) *child.Op {
+func (r *rootPlanner) addReg(stage child.Stage, p string, nr uintptr, args ...uintptr) *child.Op {
 	op := r.add(stage, p, nr, args...)
 	op.Use = 1
 	return op
@@ -124,7 +124,7 @@ func (r *rootPlanner) mkdir(dst string) {
 		return
 	}
 	r.dirs[dst] = true
-	r.add("mkdir", dst, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
+	r.add(child.StageMkdir, dst, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
 }
 
 // mountPoint creates dst as a directory or an empty file. Only for paths
@@ -134,7 +134,7 @@ func (r *rootPlanner) mountPoint(dst string, dir bool) {
 	if dir {
 		r.mkdir(dst)
 	} else {
-		r.add("mknod", dst, unix.SYS_MKNODAT, atFDCWD, r.k.Str(rel(dst)), unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
+		r.add(child.StageMknod, dst, unix.SYS_MKNODAT, atFDCWD, r.k.Str(rel(dst)), unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
 	}
 }
 
@@ -158,19 +158,19 @@ func (r *rootPlanner) openDst(dst string, dir bool) {
 		parent, name, use := atFDCWD, r.k.Str(rel(p)), uint8(0)
 		if i > 1 {
 			pp := path.Dir(p)
-			save(r.add("mount point", pp, unix.SYS_OPENAT2, atFDCWD, r.k.Str(rel(pp)), r.dirHow, unix.SizeofOpenHow), regDst)
+			save(r.add(child.StageMountPoint, pp, unix.SYS_OPENAT2, atFDCWD, r.k.Str(rel(pp)), r.dirHow, unix.SizeofOpenHow), regDst)
 			parent, name, use = regDst, r.k.Str(parts[i-1]), 1
 		}
 		if last && !dir {
-			op := r.add("mount point", p, unix.SYS_MKNODAT, parent, name, unix.S_IFREG|0o644, 0)
+			op := r.add(child.StageMountPoint, p, unix.SYS_MKNODAT, parent, name, unix.S_IFREG|0o644, 0)
 			op.Flags, op.Use = child.FlagIgnore, use
 			break
 		}
-		op := r.add("mount point", p, unix.SYS_MKDIRAT, parent, name, 0o755)
+		op := r.add(child.StageMountPoint, p, unix.SYS_MKDIRAT, parent, name, 0o755)
 		op.Flags, op.Use = child.FlagIgnore, use
 		r.dirs[p] = true
 	}
-	save(r.add("mount point", dst, unix.SYS_OPENAT2, atFDCWD, r.k.Str(rel(dst)), r.dstHow, unix.SizeofOpenHow), regDst)
+	save(r.add(child.StageMountPoint, dst, unix.SYS_OPENAT2, atFDCWD, r.k.Str(rel(dst)), r.dstHow, unix.SizeofOpenHow), regDst)
 }
 
 // setattr changes the flags of the mount at target (relative or absolute).
@@ -180,7 +180,7 @@ func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
 	if recursive {
 		flags = unix.AT_RECURSIVE
 	}
-	r.add("mount_setattr", target, unix.SYS_MOUNT_SETATTR, atFDCWD, r.k.Str(target), flags,
+	r.add(child.StageMountSetattr, target, unix.SYS_MOUNT_SETATTR, atFDCWD, r.k.Str(target), flags,
 		r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
 }
 
@@ -203,7 +203,7 @@ func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool
 		r.mountPoint(dst, h.isDir())
 	}
 	if h.rootOnly && owned {
-		r.add("mount", dst, unix.SYS_MOUNT, r.k.Str(host(h.path)), r.k.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
+		r.add(child.StageMount, dst, unix.SYS_MOUNT, r.k.Str(host(h.path)), r.k.Str(rel(dst)), 0, unix.MS_BIND|unix.MS_REC, 0)
 		if set != 0 {
 			r.setattr(rel(dst), set, true)
 		}
@@ -211,22 +211,22 @@ func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool
 	}
 	const clone = unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC | unix.AT_RECURSIVE
 	if h.rootOnly {
-		save(r.add("bind source", h.path, unix.SYS_OPEN_TREE, atFDCWD, r.k.Str(host(h.path)), clone|unix.AT_SYMLINK_NOFOLLOW), regTree)
+		save(r.add(child.StageBindSource, h.path, unix.SYS_OPEN_TREE, atFDCWD, r.k.Str(host(h.path)), clone|unix.AT_SYMLINK_NOFOLLOW), regTree)
 	} else {
-		save(r.add("bind source", h.path, unix.SYS_OPENAT2, atFDCWD, r.k.Str(host(h.path)), r.srcHow, unix.SizeofOpenHow), regSrc)
-		r.add("bind source", h.path, child.NrSameFile, regSrc, uintptr(h.st.Dev), uintptr(h.st.Ino))
-		save(r.addReg("mount", dst, unix.SYS_OPEN_TREE, regSrc, r.empty, clone|unix.AT_EMPTY_PATH), regTree)
+		save(r.add(child.StageBindSource, h.path, unix.SYS_OPENAT2, atFDCWD, r.k.Str(host(h.path)), r.srcHow, unix.SizeofOpenHow), regSrc)
+		r.add(child.StageBindSource, h.path, child.NrSameFile, regSrc, uintptr(h.st.Dev), uintptr(h.st.Ino))
+		save(r.addReg(child.StageMount, dst, unix.SYS_OPEN_TREE, regSrc, r.empty, clone|unix.AT_EMPTY_PATH), regTree)
 	}
 	if set != 0 {
-		r.addReg("mount_setattr", dst, unix.SYS_MOUNT_SETATTR, regTree, r.empty, unix.AT_EMPTY_PATH|unix.AT_RECURSIVE,
+		r.addReg(child.StageMountSetattr, dst, unix.SYS_MOUNT_SETATTR, regTree, r.empty, unix.AT_EMPTY_PATH|unix.AT_RECURSIVE,
 			r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
 	}
 	if owned {
-		r.addReg("mount", dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, atFDCWD, r.k.Str(rel(dst)), unix.MOVE_MOUNT_F_EMPTY_PATH)
+		r.addReg(child.StageMount, dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, atFDCWD, r.k.Str(rel(dst)), unix.MOVE_MOUNT_F_EMPTY_PATH)
 		return
 	}
 	r.openDst(dst, h.isDir())
-	r.add("mount", dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, regDst, r.empty,
+	r.add(child.StageMount, dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, regDst, r.empty,
 		unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH).Use = 1 | 1<<2
 }
 
@@ -258,7 +258,7 @@ func bindFlags(writable bool) uint64 {
 // tmpfs mounts a tmpfs at dst, a path the planner made.
 func (r *rootPlanner) tmpfs(dst string, size int64, mode os.FileMode, flags uintptr) {
 	r.mountPoint(dst, true)
-	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str(rel(dst)), r.k.Str("tmpfs"), flags, r.tmpfsData(size, mode))
+	r.add(child.StageMount, dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str(rel(dst)), r.k.Str("tmpfs"), flags, r.tmpfsData(size, mode))
 }
 
 // userTmpfs mounts a tmpfs at the caller's dst. Unless the planner made
@@ -270,10 +270,10 @@ func (r *rootPlanner) userTmpfs(dst string, size int64) {
 		return
 	}
 	r.openDst(dst, true)
-	r.addReg("mount", dst, unix.SYS_FCHDIR, regDst)
-	r.add("mount", dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str("."), r.k.Str("tmpfs"),
+	r.addReg(child.StageMount, dst, unix.SYS_FCHDIR, regDst)
+	r.add(child.StageMount, dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str("."), r.k.Str("tmpfs"),
 		unix.MS_NOSUID|unix.MS_NODEV, r.tmpfsData(size, os.ModeSticky|0o777))
-	r.add("chdir", "/", unix.SYS_CHDIR, r.k.Str("/"))
+	r.add(child.StageChdir, "/", unix.SYS_CHDIR, r.k.Str("/"))
 }
 
 func (r *rootPlanner) tmpfsData(size int64, mode os.FileMode) uintptr {
@@ -290,18 +290,18 @@ func modeSticky(m os.FileMode) os.FileMode {
 func (r *rootPlanner) symlink(target, dst string) {
 	r.bound[dst], r.links[dst] = true, true
 	r.mkdirParents(dst)
-	r.add("symlink", dst, unix.SYS_SYMLINKAT, r.k.Str(target), atFDCWD, r.k.Str(rel(dst)))
+	r.add(child.StageSymlink, dst, unix.SYS_SYMLINKAT, r.k.Str(target), atFDCWD, r.k.Str(rel(dst)))
 }
 
 // writeFile creates a small generated file in the new root.
 func (r *rootPlanner) writeFile(dst string, content string) {
 	r.mkdirParents(dst)
-	op := r.add("open", dst, unix.SYS_OPENAT, atFDCWD, r.k.Str(rel(dst)),
+	op := r.add(child.StageOpen, dst, unix.SYS_OPENAT, atFDCWD, r.k.Str(rel(dst)),
 		unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	op.Flags, op.Reg = child.FlagSave, 0
-	op = r.add("write", dst, unix.SYS_WRITE, 0, r.k.Str(content), uintptr(len(content)))
+	op = r.add(child.StageWrite, dst, unix.SYS_WRITE, 0, r.k.Str(content), uintptr(len(content)))
 	op.Use, op.Flags, op.Expect = 1, child.FlagExpect, uintptr(len(content))
-	op = r.add("close", dst, unix.SYS_CLOSE, 0)
+	op = r.add(child.StageClose, dst, unix.SYS_CLOSE, 0)
 	op.Use = 1
 }
 
@@ -311,16 +311,16 @@ func (c *config) planRoot(r *rootPlanner) error {
 	r.bound, r.links = map[string]bool{}, map[string]bool{}
 	r.empty = r.k.Str("")
 	r.srcHow, r.dstHow, r.dirHow = r.keepHow(0), r.keepHow(0), r.keepHow(unix.O_DIRECTORY)
-	r.add("mount", "/", unix.SYS_MOUNT, r.k.Str("none"), r.k.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
-	r.add("mount", stagingDir, unix.SYS_MOUNT, r.k.Str("sandbox-base"), r.k.Str(stagingDir), r.k.Str("tmpfs"),
+	r.add(child.StageMount, "/", unix.SYS_MOUNT, r.k.Str("none"), r.k.Str("/"), 0, unix.MS_REC|unix.MS_PRIVATE, 0)
+	r.add(child.StageMount, stagingDir, unix.SYS_MOUNT, r.k.Str("sandbox-base"), r.k.Str(stagingDir), r.k.Str("tmpfs"),
 		unix.MS_NOSUID|unix.MS_NODEV, r.k.Str("mode=0755,size=64k"))
-	r.add("chdir", stagingDir, unix.SYS_CHDIR, r.k.Str(stagingDir))
+	r.add(child.StageChdir, stagingDir, unix.SYS_CHDIR, r.k.Str(stagingDir))
 	for _, d := range []string{newRoot, oldRoot[1:]} {
-		r.add("mkdir", d, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(d), 0o755)
+		r.add(child.StageMkdir, d, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(d), 0o755)
 	}
-	r.add("mount", "/", unix.SYS_MOUNT, r.k.Str("sandbox"), r.k.Str(newRoot), r.k.Str("tmpfs"),
+	r.add(child.StageMount, "/", unix.SYS_MOUNT, r.k.Str("sandbox"), r.k.Str(newRoot), r.k.Str("tmpfs"),
 		unix.MS_NOSUID|unix.MS_NODEV, r.k.Str("mode=0755,size=4m"))
-	r.add("pivot_root", stagingDir, unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str(oldRoot[1:]))
+	r.add(child.StagePivotRoot, stagingDir, unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str(oldRoot[1:]))
 
 	var err error
 	if c.root != "" {
@@ -354,11 +354,11 @@ func (c *config) planRoot(r *rootPlanner) error {
 		}
 	}
 	r.index = -1
-	r.add("umount", oldRoot, unix.SYS_UMOUNT2, r.k.Str(oldRoot), unix.MNT_DETACH)
-	r.add("chdir", "/", unix.SYS_CHDIR, r.k.Str(newRoot))
-	r.add("pivot_root", "/", unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str("."))
-	r.add("umount", "base", unix.SYS_UMOUNT2, r.k.Str("."), unix.MNT_DETACH)
-	r.add("chdir", "/", unix.SYS_CHDIR, r.k.Str("/"))
+	r.add(child.StageUmount, oldRoot, unix.SYS_UMOUNT2, r.k.Str(oldRoot), unix.MNT_DETACH)
+	r.add(child.StageChdir, "/", unix.SYS_CHDIR, r.k.Str(newRoot))
+	r.add(child.StagePivotRoot, "/", unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str("."))
+	r.add(child.StageUmount, "base", unix.SYS_UMOUNT2, r.k.Str("."), unix.MNT_DETACH)
+	r.add(child.StageChdir, "/", unix.SYS_CHDIR, r.k.Str("/"))
 	r.setattr("/", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
 	return nil
 }
@@ -379,7 +379,7 @@ func (c *config) hasMountAt(dst string) bool {
 func (r *rootPlanner) checkDst(dst string) error {
 	top := strings.SplitN(inner(dst), "/", 2)[0]
 	if r.tops[top]&fs.ModeSymlink != 0 {
-		return &SetupError{Stage: "mount point", Index: r.index, Path: dst,
+		return &SetupError{Stage: child.StageMountPoint.String(), Index: r.index, Path: dst,
 			Err: errors.New("destination passes through a symbolic link of the root")}
 	}
 	return nil
@@ -392,11 +392,11 @@ func (r *rootPlanner) checkDst(dst string) error {
 func (r *rootPlanner) planBind(m mountSpec) error {
 	src, err := filepath.Abs(m.src)
 	if err != nil {
-		return &SetupError{Stage: "bind source", Index: r.index, Path: m.src, Err: err}
+		return &SetupError{Stage: child.StageBindSource.String(), Index: r.index, Path: m.src, Err: err}
 	}
 	h, err := openHost(src, true)
 	if err != nil {
-		return &SetupError{Stage: "bind source", Index: r.index, Path: errPath(err, src), Err: err}
+		return &SetupError{Stage: child.StageBindSource.String(), Index: r.index, Path: errPath(err, src), Err: err}
 	}
 	r.bindChecked(&h, m.dst, bindFlags(m.writable), true)
 	if h.rootOnly {
@@ -478,7 +478,9 @@ func (r *rootPlanner) hostEntry(h *hostFile, dst string) bool {
 // link and, unless root-only, held for as long as the plan.
 func (r *rootPlanner) planChroot(root string) error {
 	r.index = -1
-	fail := func(p string, err error) error { return &SetupError{Stage: "chroot", Index: -1, Path: p, Err: err} }
+	fail := func(p string, err error) error {
+		return &SetupError{Stage: child.StageChroot.String(), Index: -1, Path: p, Err: err}
+	}
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return fail(root, err)
@@ -536,11 +538,11 @@ func readDirNames(fd int) ([]string, error) {
 func (r *rootPlanner) planProc() {
 	r.index = -1
 	r.mountPoint("/proc", true)
-	r.add("mount", "/proc", unix.SYS_MOUNT, r.k.Str("proc"), r.k.Str(rel("/proc")), r.k.Str("proc"),
+	r.add(child.StageMount, "/proc", unix.SYS_MOUNT, r.k.Str("proc"), r.k.Str(rel("/proc")), r.k.Str("proc"),
 		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0)
 	for _, name := range procReadOnly {
 		p := rel("/proc/" + name)
-		r.add("mount", "/proc/"+name, unix.SYS_MOUNT, r.k.Str(p), r.k.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
+		r.add(child.StageMount, "/proc/"+name, unix.SYS_MOUNT, r.k.Str(p), r.k.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
 		r.setattr(p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true)
 		r.seq.Ops[len(r.seq.Ops)-1].Flags = child.FlagIgnore // absent on some kernels
 	}
@@ -559,7 +561,7 @@ func (r *rootPlanner) planDev() error {
 			err = errors.New("not a character device")
 		}
 		if err != nil {
-			return &SetupError{Stage: "bind source", Index: -1, Path: errPath(err, d), Err: err}
+			return &SetupError{Stage: child.StageBindSource.String(), Index: -1, Path: errPath(err, d), Err: err}
 		}
 		r.bindChecked(&h, d, 0, false)
 		unix.Close(h.fd)

@@ -17,7 +17,7 @@ import (
 func seq(ops ...Op) Seq {
 	s := Seq{Ops: ops, Info: make([]Info, len(ops))}
 	for i := range ops {
-		s.Info[i] = Info{Stage: "op", Index: i}
+		s.Info[i] = Info{Stage: StageMount, Index: i}
 	}
 	return s
 }
@@ -149,14 +149,14 @@ func TestDescribe(t *testing.T) {
 		list, index uint32
 		want        Info
 	}{
-		{ListInit, 0, Info{Stage: "op", Index: 0, Path: "/init"}},
-		{ListCmd, 1, Info{Stage: "op", Index: 1, Path: "/cmd"}},
-		{ListPostFork, 0, Info{Stage: "op", Index: 0}},
-		{ListInitPost, 0, Info{Stage: "op", Index: 0, Path: "/initpost"}},
-		{ListFork, 0, Info{Stage: "fork"}},
-		{ListCmd, 2, Info{Stage: "unknown"}},
-		{ListRoot, 0, Info{Stage: "unknown"}}, // no Root
-		{99, 0, Info{Stage: "unknown"}},
+		{ListInit, 0, Info{Stage: StageMount, Index: 0, Path: "/init"}},
+		{ListCmd, 1, Info{Stage: StageMount, Index: 1, Path: "/cmd"}},
+		{ListPostFork, 0, Info{Stage: StageMount, Index: 0}},
+		{ListInitPost, 0, Info{Stage: StageMount, Index: 0, Path: "/initpost"}},
+		{ListFork, 0, Info{Stage: StageFork, Index: -1}},
+		{ListCmd, 2, Info{Stage: StageUnknown, Index: -1}},
+		{ListRoot, 0, Info{Stage: StageUnknown, Index: -1}}, // no Root
+		{99, 0, Info{Stage: StageUnknown, Index: -1}},
 	} {
 		if got := p.Describe(c.list, c.index); got != c.want {
 			t.Errorf("Describe(%d, %d) = %+v, want %+v", c.list, c.index, got, c.want)

@@ -8,7 +8,7 @@ import (
 // setup it belongs to, which mount (or other item) it serves, and the path
 // it touches. It lives only in the parent.
 type Info struct {
-	Stage string
+	Stage Stage
 	Index int
 	Path  string
 }
@@ -147,10 +147,10 @@ func (p *Plan) Describe(list, index uint32) Info {
 	case ListInitPost:
 		s = &p.InitPost
 	case ListFork:
-		return Info{Stage: "fork"}
+		return Info{Stage: StageFork, Index: -1}
 	}
 	if s == nil || int(index) >= len(s.Info) {
-		return Info{Stage: "unknown"}
+		return Info{Stage: StageUnknown, Index: -1}
 	}
 	return s.Info[index]
 }

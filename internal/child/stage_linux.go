@@ -1,0 +1,129 @@
+package child
+
+import "strconv"
+
+// Stage names a step of building a sandbox: one of the child's operations
+// (Info.Stage) or something the parent does around the fork. Its String is
+// what *sandbox.SetupError.Stage says.
+type Stage uint8
+
+// The stages. New ones go at the end of their group; the order of the
+// constants is not the order of the steps (see the plan of a run).
+const (
+	StageUnknown Stage = iota
+
+	// The parent, around the fork.
+	StagePipe
+	StageStdio
+	StageClone
+	StageIDMaps
+	StageSync // also init's read of the parent's "go"
+	StageInit
+	StagePrctl
+	StageCgroup
+	StageCgroupJoin // also the command's write to cgroup.procs
+	StageCgroupStats
+	StageCgroupRemove
+	StageBindSource
+	StageChroot
+	StageMountPoint
+
+	// init.
+	StageCloseFDs
+	StagePdeathsig // also the command's
+	StageJoinNet
+	StageSetuid // also the command's
+	StageUnshareTime
+	StageTimeOffsets
+	StageSetsid
+	StageUmask // also the command's
+	StageSethostname
+	StageLoopback
+	StageNonDumpable
+	StageFork
+
+	// The root filesystem (init).
+	StageMount
+	StageMkdir
+	StageMknod
+	StageMountSetattr
+	StagePivotRoot
+	StageUmount
+	StageSymlink
+	StageChdir // also the command's
+	StageOpen
+	StageWrite
+	StageClose
+
+	// The command.
+	StageUnshareCgroup
+	StageSetpgid
+	StageFDs
+	StageRlimit
+	StageCapabilities
+	StageSecurebits
+	StageNoNewPrivs
+	StageSignals
+	StageSeccomp
+	StageExecve
+
+	numStages
+)
+
+var stageNames = [numStages]string{
+	StageUnknown:       "unknown",
+	StagePipe:          "pipe",
+	StageStdio:         "stdio",
+	StageClone:         "clone",
+	StageIDMaps:        "id maps",
+	StageSync:          "sync",
+	StageInit:          "init",
+	StagePrctl:         "prctl",
+	StageCgroup:        "cgroup",
+	StageCgroupJoin:    "cgroup join",
+	StageCgroupStats:   "cgroup stats",
+	StageCgroupRemove:  "cgroup remove",
+	StageBindSource:    "bind source",
+	StageChroot:        "chroot",
+	StageMountPoint:    "mount point",
+	StageCloseFDs:      "close fds",
+	StagePdeathsig:     "pdeathsig",
+	StageJoinNet:       "join network namespace",
+	StageSetuid:        "setuid",
+	StageUnshareTime:   "unshare time",
+	StageTimeOffsets:   "time offsets",
+	StageSetsid:        "setsid",
+	StageUmask:         "umask",
+	StageSethostname:   "sethostname",
+	StageLoopback:      "loopback",
+	StageNonDumpable:   "non-dumpable",
+	StageFork:          "fork",
+	StageMount:         "mount",
+	StageMkdir:         "mkdir",
+	StageMknod:         "mknod",
+	StageMountSetattr:  "mount_setattr",
+	StagePivotRoot:     "pivot_root",
+	StageUmount:        "umount",
+	StageSymlink:       "symlink",
+	StageChdir:         "chdir",
+	StageOpen:          "open",
+	StageWrite:         "write",
+	StageClose:         "close",
+	StageUnshareCgroup: "unshare cgroup",
+	StageSetpgid:       "setpgid",
+	StageFDs:           "fds",
+	StageRlimit:        "rlimit",
+	StageCapabilities:  "capabilities",
+	StageSecurebits:    "securebits",
+	StageNoNewPrivs:    "no_new_privs",
+	StageSignals:       "signals",
+	StageSeccomp:       "seccomp",
+	StageExecve:        "execve",
+}
+
+func (s Stage) String() string {
+	if s < numStages && stageNames[s] != "" {
+		return stageNames[s]
+	}
+	return "Stage(" + strconv.Itoa(int(s)) + ")"
+}

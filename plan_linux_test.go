@@ -1,0 +1,209 @@
+package sandbox
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sandboxkit/sandbox/internal/child"
+)
+
+// stagesOf lists the stages of seq in order, each run of one stage once.
+func stagesOf(seq *child.Seq) []child.Stage {
+	var out []child.Stage
+	for _, in := range seq.Info {
+		if len(out) == 0 || out[len(out)-1] != in.Stage {
+			out = append(out, in.Stage)
+		}
+	}
+	return out
+}
+
+func stageNames(st []child.Stage) string {
+	var b strings.Builder
+	for i, s := range st {
+		if i > 0 {
+			b.WriteString(" → ")
+		}
+		b.WriteString(s.String())
+	}
+	return b.String()
+}
+
+// planFor plans a run of sb as planRun would see it, with made-up
+// descriptors: no privilege and no system call needed.
+func planFor(t *testing.T, sb *Sandbox, ns Namespace, vm, joinNet bool) *runPlan {
+	t.Helper()
+	if len(sb.errs) > 0 {
+		t.Fatal(sb.errs)
+	}
+	cfg := sb.cfg
+	c, err := checkCmd(exec.Command("/bin/true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	filter, err := cfg.seccomp.instructions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &runSpec{cfg: &cfg, ns: ns, cmd: c, filter: filter, vm: vm, dumpable: 1,
+		fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: -1, stdio: []int{5, 6, 6}}}
+	if cfg.limits.needCgroup() {
+		s.fds.cgroupProcs = []int{20, 21, 22}
+	}
+	if joinNet {
+		s.fds.joinNet = 14
+		s.netCheck = netCheckFiles
+	}
+	return planRun(s)
+}
+
+// TestPlanOrder pins the order of the steps of init and of the command for
+// representative configurations: the order is what makes each protection
+// hold (a credential change clears the parent-death signal; seccomp must
+// come last so that the setup's own calls need not be allowed; the cgroup
+// namespace is unshared from inside the run's group, …).
+func TestPlanOrder(t *testing.T) {
+	const defaultNS = PID | Net | Mount | IPC | UTS | Cgroup
+	tests := []struct {
+		name    string
+		sb      *Sandbox
+		ns      Namespace
+		vm      bool
+		joinNet bool
+	}{
+		{"defaults, root, shared memory", New(), defaultNS, true, false},
+		{"defaults, pooled network", New(), defaultNS, true, true},
+		{"limits", New().MemoryLimit(64 << 20).PidsLimit(16), defaultNS, true, false},
+		{"user namespace", New().MemoryLimit(64 << 20), defaultNS | User, false, false},
+		{"no PID namespace", New(), Net | Mount | IPC | UTS, true, false},
+		{"time namespace", New().TimeOffsets(time.Hour, time.Hour), defaultNS | Time, false, false},
+		{"no seccomp, nothing", New().Seccomp(nil), 0, false, false},
+		{"no seccomp, user namespace, forked", New().Seccomp(nil), User | Mount | PID, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rp := planFor(t, tt.sb, tt.ns, tt.vm, tt.joinNet)
+			p := rp.plan
+			init, post, cmd := stagesOf(&p.Init), stagesOf(&p.InitPost), stagesOf(&p.Cmd)
+			t.Logf("init: %s", stageNames(init))
+			t.Logf("init after the root: %s", stageNames(post))
+			t.Logf("command: %s", stageNames(cmd))
+			before := func(list []child.Stage, a, b child.Stage) {
+				t.Helper()
+				i, j := slices.Index(list, a), slices.Index(list, b)
+				if i < 0 || j < 0 {
+					t.Errorf("%v or %v missing: %s", a, b, stageNames(list))
+					return
+				}
+				last := i
+				for k, s := range list {
+					if s == a {
+						last = k
+					}
+				}
+				if last > j {
+					t.Errorf("%v not before %v: %s", a, b, stageNames(list))
+				}
+			}
+			absent := func(list []child.Stage, a child.Stage) {
+				t.Helper()
+				if slices.Contains(list, a) {
+					t.Errorf("unexpected %v: %s", a, stageNames(list))
+				}
+			}
+
+			// init: only its descriptors first; nothing before the parent's
+			// "go" but the parent-death signal (the id maps are written
+			// then); the setup in its new session.
+			if init[0] != child.StageCloseFDs {
+				t.Errorf("init does not start by closing descriptors: %s", stageNames(init))
+			}
+			before(init, child.StagePdeathsig, child.StageSync)
+			if tt.joinNet {
+				before(init, child.StageSync, child.StageJoinNet)
+			} else {
+				absent(init, child.StageJoinNet)
+			}
+			if tt.ns&User != 0 {
+				before(init, child.StageSync, child.StageSetuid)
+			} else {
+				absent(init, child.StageSetuid)
+			}
+			if tt.ns&Time != 0 {
+				before(init, child.StageSync, child.StageUnshareTime)
+				before(init, child.StageUnshareTime, child.StageTimeOffsets)
+			}
+			before(init, child.StageSync, child.StageSetsid)
+			if (tt.ns&Net != 0) != slices.Contains(post, child.StageLoopback) {
+				t.Errorf("loopback (Net %v): %s", tt.ns&Net != 0, stageNames(post))
+			}
+			if tt.vm == slices.Contains(post, child.StageNonDumpable) {
+				t.Errorf("non-dumpable (shared memory %v): %s", tt.vm, stageNames(post))
+			}
+
+			// The command: the cgroup first, then its own group, then
+			// rlimits and identity, no_new_privs, seccomp last, execve.
+			if tt.sb.cfg.limits.needCgroup() {
+				if cmd[0] != child.StageCgroupJoin {
+					t.Errorf("the command does not join its cgroup first: %s", stageNames(cmd))
+				}
+				if tt.ns&Cgroup != 0 {
+					before(cmd, child.StageCgroupJoin, child.StageUnshareCgroup)
+				}
+			} else {
+				absent(cmd, child.StageCgroupJoin)
+			}
+			for _, st := range []child.Stage{child.StageSetpgid, child.StageFDs, child.StageRlimit,
+				child.StageCapabilities, child.StageSecurebits, child.StageSetuid, child.StageChdir} {
+				before(cmd, st, child.StageNoNewPrivs)
+			}
+			// The bounding set and securebits while privileged, the
+			// capability sets emptied after the ids changed.
+			before(cmd, child.StageSecurebits, child.StageSetuid)
+			if cmd[slices.Index(cmd, child.StageSetuid)+1] != child.StageCapabilities {
+				t.Errorf("the capability sets are not emptied after setuid: %s", stageNames(cmd))
+			}
+			if cmd[len(cmd)-1] != child.StageExecve {
+				t.Errorf("the command does not end in execve: %s", stageNames(cmd))
+			}
+			if tt.sb.cfg.seccomp.off {
+				absent(cmd, child.StageSeccomp)
+			} else {
+				before(cmd, child.StageNoNewPrivs, child.StageSeccomp)
+				if cmd[len(cmd)-2] != child.StageSeccomp {
+					t.Errorf("seccomp is not the last step before execve: %s", stageNames(cmd))
+				}
+			}
+			if tt.vm {
+				before(cmd, child.StageSignals, child.StageExecve)
+			} else {
+				absent(cmd, child.StageSignals)
+			}
+		})
+	}
+}
+
+// TestStageNames: every stage has its own name, which is what
+// SetupError.Stage says.
+func TestStageNames(t *testing.T) {
+	seen := map[string]child.Stage{}
+	for s := child.StageUnknown; ; s++ {
+		name := s.String()
+		if strings.HasPrefix(name, "Stage(") {
+			if s < 2 {
+				t.Fatalf("no stages")
+			}
+			break
+		}
+		if prev, ok := seen[name]; ok {
+			t.Errorf("stages %d and %d are both %q", prev, s, name)
+		}
+		seen[name] = s
+	}
+	if got := child.StageExecve.String(); got != "execve" {
+		t.Errorf("StageExecve = %q", got)
+	}
+}
