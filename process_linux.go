@@ -72,7 +72,7 @@ func (p *Process) stop(why uint32) error {
 	if p.finished || p.pidfd < 0 {
 		return nil
 	}
-	err := unix.PidfdSendSignal(p.pidfd, unix.SIGKILL, nil, 0)
+	err := unix.PidfdSendSignal(p.pidfd, p.stopSignal(), nil, 0)
 	if p.cg != nil {
 		p.cg.Kill()
 	}

@@ -154,3 +154,13 @@ func (p *Process) finishIO() {
 		p.err = p.io.copyErr
 	}
 }
+
+// stopSignal is what ends a run: SIGKILL for the init of a PID namespace
+// (the kernel kills the rest), StopSignal for a subreaper init, which kills
+// everything below it and reports.
+func (p *Process) stopSignal() unix.Signal {
+	if p.rp != nil && !p.rp.plan.PID1 {
+		return child.StopSignal
+	}
+	return unix.SIGKILL
+}

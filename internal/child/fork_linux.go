@@ -134,6 +134,9 @@ func initMain(p *Plan) {
 		!runOps(p, p.InitPost.Ops, ListInitPost, 0, &s.msg) {
 		sendAndExit(p.ReportW, &s.msg, 1)
 	}
+	if !p.PID1 {
+		reaperSetup(p)
+	}
 	var cpid uintptr
 	var e syscall.Errno
 	if p.VM {
@@ -165,6 +168,12 @@ func initMain(p *Plan) {
 	}
 	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid), Flags: s.flags}
 	rawWrite(p.ReportW, &s.msg)
+	if !p.PID1 {
+		reapRun(p, cpid)
+		s.msg = Msg{Kind: MsgExited, Pid: int32(cpid), Status: s.status,
+			Utime: s.acct.utime, Stime: s.acct.stime, MaxRSS: s.acct.maxrss}
+		sendAndExit(p.ReportW, &s.msg, 0)
+	}
 	for {
 		r, _, e := syscall.RawSyscall6(syscall.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&s.status)), wall,
 			uintptr(unsafe.Pointer(&s.rusage)), 0, 0)
@@ -177,11 +186,6 @@ func initMain(p *Plan) {
 		if r == cpid {
 			break
 		}
-	}
-	if !p.PID1 {
-		// Not the init of a PID namespace: take the command's process
-		// group with it. Its cgroup, when there is one, catches the rest.
-		syscall.RawSyscall6(syscall.SYS_KILL, -cpid, uintptr(syscall.SIGKILL), 0, 0, 0, 0)
 	}
 	s.msg = Msg{
 		Kind:   MsgExited,
@@ -203,6 +207,9 @@ func initMain(p *Plan) {
 //go:nocheckptr
 func cmdMain(p *Plan) {
 	s := &p.s
+	if !p.PID1 && !p.VM {
+		reaperUnblock(p)
+	}
 	runOps(p, p.Cmd.Ops, ListCmd, 0, &s.msg)
 	if s.msg.Kind != MsgError {
 		// The list ended without execve taking over: report the last

@@ -93,4 +93,10 @@ type scratch struct {
 	flags  uint32
 	nbuf   [512]byte
 	stat   syscall.Stat_t
+
+	// The subreaper's (see reaper_linux.go).
+	sigs    uint64 // SIGCHLD and StopSignal
+	siginfo [128]byte
+	wstatus uint32
+	acct    struct{ utime, stime, maxrss int64 }
 }

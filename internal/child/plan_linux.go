@@ -45,8 +45,9 @@ type Plan struct {
 	// ExecR means the command's execve succeeded.
 	ExecR, ExecW int
 	// PID1 tells init that it is the init of a new PID namespace. When
-	// false it is a sub-reaper that kills the command's process group
-	// when the command ends.
+	// false it is a child subreaper that, when the command ends, when the
+	// parent sends StopSignal or when the parent dies, kills every process
+	// below it (see reaper_linux.go).
 	PID1 bool
 	// VM starts init sharing the parent's memory (clone with CLONE_VM on
 	// a stack of its own) and the command with vfork from it, which saves
