@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/sandboxkit/sandbox/internal/child"
 	"github.com/sandboxkit/sandbox/internal/victims"
 )
 
@@ -15,12 +16,17 @@ func TestMain(m *testing.M) {
 	if marker := os.Getenv(crasherEnv); marker != "" {
 		os.Exit(crasherMain(marker))
 	}
+	if spec := os.Getenv(embedderEnv); spec != "" {
+		os.Exit(embedderMain(spec))
+	}
 	// The runtime makes its poller's descriptors on first use: make them now
 	// so that the tests' descriptor counts start from a settled baseline.
 	if r, w, err := os.Pipe(); err == nil {
 		r.Close()
 		w.Close()
 	}
+	// And the goroutine that forks every init lives as long as the process.
+	child.StartForker()
 	code := m.Run()
 	// The programs built for the tests live in temporary directories.
 	victims.Cleanup()

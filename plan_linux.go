@@ -50,13 +50,14 @@ type runSpec struct {
 //
 // init: close what it does not need, pdeathsig, wait for the parent's "go"
 // (after the id maps), join a pooled network namespace, take the mapped ids
-// (User), unshare the time namespace (Time), setsid, umask; then the root
+// (User) and set pdeathsig again, unshare the time namespace (Time),
+// setsid, umask, note its PID; then the root
 // filesystem (Root); then the host name, loopback, non-dumpable
 // (InitPost); fork the command and close the command's ends (PostFork).
 //
 // The command: join the cgroup, unshare the cgroup namespace, its own
 // process group, pdeathsig, descriptors, rlimits, capabilities and ids,
-// chdir, no_new_privs, umask, signals (vfork only), seccomp, execve.
+// pdeathsig again and a check that init is its parent, chdir, no_new_privs, umask, signals (vfork only), seccomp, execve.
 func planRun(s *runSpec) *runPlan {
 	p := child.NewPlan()
 	rp := &runPlan{plan: p, userns: s.ns&User != 0, insideUID: s.cfg.uid, insideGID: s.cfg.gid}
@@ -134,7 +135,7 @@ func planInit(s *runSpec, rp *runPlan) {
 	keep = append(keep, fds.cgroupProcs...)
 	keep = append(keep, fds.stdio...)
 	gapsClose(seq, keep)
-	seq.Add(info(child.StagePdeathsig), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+	planPdeathsig(seq)
 	op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), p.Bytes(make([]byte, 1)), 1)
 	op.Flags, op.Expect = child.FlagExpect, 1
 	if fds.joinNet >= 0 {
@@ -144,6 +145,14 @@ func planInit(s *runSpec, rp *runPlan) {
 		// Become the mapped IDs so files made from here on are ours.
 		seq.Add(info(child.StageSetuid), unix.SYS_SETRESGID, uintptr(rp.insideGID), uintptr(rp.insideGID), uintptr(rp.insideGID))
 		seq.Add(info(child.StageSetuid), unix.SYS_SETRESUID, uintptr(rp.insideUID), uintptr(rp.insideUID), uintptr(rp.insideUID))
+		// The change of ids cleared the parent-death signal (prctl(2)).
+		planPdeathsig(seq)
+		// The parent may have died before: it holds the other end of the
+		// sync pipe until init has started the command.
+		pfd := &unix.PollFd{Fd: int32(fds.sync)}
+		op := seq.Add(info(child.StageParentAlive), unix.SYS_PPOLL, child.Keep(&p.Keeper, pfd), 1,
+			child.Keep(&p.Keeper, &unix.Timespec{}), 0, 0)
+		op.Flags, op.Expect = child.FlagExpect, 0
 	}
 	if s.ns&Time != 0 {
 		seq.Add(info(child.StageUnshareTime), unix.SYS_UNSHARE, unix.CLONE_NEWTIME)
@@ -161,6 +170,9 @@ func planInit(s *runSpec, rp *runPlan) {
 	}
 	seq.Add(info(child.StageSetsid), unix.SYS_SETSID)
 	seq.Add(info(child.StageUmask), unix.SYS_UMASK, 0)
+	// Its PID, for the command to check its parent against.
+	op = seq.Add(info(child.StageParentAlive), unix.SYS_GETPID)
+	op.Flags, op.Reg = child.FlagSave, child.RegInitPID
 
 	seq = &p.InitPost
 	if s.ns&UTS != 0 {
@@ -195,6 +207,13 @@ func canShareMemory(c *config, ns Namespace) bool {
 // sigactionSize is sizeof(struct sigaction) as rt_sigaction(2) takes it on
 // this architecture's kernel (handler, flags, restorer, mask).
 const sigactionSize = 32
+
+// planPdeathsig adds the step that has the process killed when its parent
+// dies. The kernel clears that setting on every change of the effective or
+// file-system uid or gid (prctl(2)), so it is planned again after each.
+func planPdeathsig(seq *child.Seq) {
+	seq.Add(info(child.StagePdeathsig), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+}
 
 // planSignalReset adds what runtime_AfterForkInChild does for a forked
 // child: every signal back to its default action, then none blocked. A
@@ -261,13 +280,19 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	// controlling terminal: not being a session leader, the command can
 	// never acquire one (TIOCSCTTY on a terminal handed in as stdin fails).
 	seq.Add(info(child.StageSetpgid), unix.SYS_SETPGID, 0, 0)
-	seq.Add(info(child.StagePdeathsig), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+	planPdeathsig(seq)
 	planFDs(seq, s.fds.stdio, []int{p.ExecW, p.ReportW})
 	for _, rl := range c.rlimitsFor() {
 		lim := &unix.Rlimit{Cur: rl.cur, Max: rl.max}
 		seq.Add(child.Info{Stage: child.StageRlimit, Index: rl.resource}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&p.Keeper, lim), 0)
 	}
 	planIdentity(p, seq, c.uid, c.gid, rp.userns)
+	// The change of ids cleared the parent-death signal: set it again,
+	// then make sure init did not die before (the command would have been
+	// reparented).
+	planPdeathsig(seq)
+	op := seq.Add(info(child.StageParentAlive), unix.SYS_GETPPID)
+	op.Flags, op.Use, op.Expect = child.FlagExpect, child.UseExpect, child.RegInitPID
 	dir := s.cmd.dir
 	if dir == "" {
 		dir = "/"

@@ -121,7 +121,31 @@ func TestPlanOrder(t *testing.T) {
 			if init[0] != child.StageCloseFDs {
 				t.Errorf("init does not start by closing descriptors: %s", stageNames(init))
 			}
-			before(init, child.StagePdeathsig, child.StageSync)
+			if slices.Index(init, child.StagePdeathsig) > slices.Index(init, child.StageSync) {
+				t.Errorf("no pdeathsig before the sync: %s", stageNames(init))
+			}
+			// The kernel clears the parent-death signal on a change of
+			// credentials: it is set after the last one, then the parent is
+			// checked to be alive still.
+			pdeathAfterCreds := func(list []child.Stage, creds ...child.Stage) {
+				t.Helper()
+				last := -1
+				for i, st := range list {
+					if slices.Contains(creds, st) {
+						last = i
+					}
+				}
+				if last < 0 {
+					return
+				}
+				rest := list[last+1:]
+				i := slices.Index(rest, child.StagePdeathsig)
+				if i < 0 || i+1 >= len(rest) || rest[i+1] != child.StageParentAlive {
+					t.Errorf("no pdeathsig and parent check after the last change of credentials: %s", stageNames(list))
+				}
+			}
+			pdeathAfterCreds(init, child.StageSetuid)
+			pdeathAfterCreds(cmd, child.StageSetuid, child.StageCapabilities, child.StageSecurebits)
 			if tt.joinNet {
 				before(init, child.StageSync, child.StageJoinNet)
 			} else {
@@ -190,18 +214,25 @@ func TestPlanOrder(t *testing.T) {
 // SetupError.Stage says.
 func TestStageNames(t *testing.T) {
 	seen := map[string]child.Stage{}
-	for s := child.StageUnknown; ; s++ {
+	unnamed := -1
+	for s := child.StageUnknown; s < 255; s++ {
 		name := s.String()
 		if strings.HasPrefix(name, "Stage(") {
-			if s < 2 {
-				t.Fatalf("no stages")
+			if unnamed < 0 {
+				unnamed = int(s)
 			}
-			break
+			continue
+		}
+		if unnamed >= 0 {
+			t.Errorf("stage %d has no name, %d is %q", unnamed, s, name)
 		}
 		if prev, ok := seen[name]; ok {
 			t.Errorf("stages %d and %d are both %q", prev, s, name)
 		}
 		seen[name] = s
+	}
+	if len(seen) < 40 {
+		t.Errorf("only %d stages", len(seen))
 	}
 	if got := child.StageExecve.String(); got != "execve" {
 		t.Errorf("StageExecve = %q", got)

@@ -7,23 +7,38 @@
 //
 //	parent (Go runtime)                 init (clone child, PID 1)          command
 //	-------------------                 -------------------------          -------
-//	pipes, plan, runtime_BeforeFork
+//	pipes, plan; on the forker thread:
+//	runtime_BeforeFork
 //	clone(namespaces, CLONE_PIDFD) ---> (fork: runtime_AfterForkInChild;
 //	runtime_AfterFork                    CLONE_VM: own stack, signals
 //	                                     stay blocked)
 //	write uid/gid maps                  Init: close unneeded fds,
 //	                ------ "go" ------> PDEATHSIG, read(sync); join a
-//	                                    pooled network namespace; time
-//	                                    ns; Root: mounts, pivot_root;
-//	                                    InitPost: hostname, lo up
+//	                                    pooled network namespace; User:
+//	                                    ids, PDEATHSIG again, parent
+//	                                    alive (sync pipe not hung up);
+//	                                    time ns; setsid; note own PID;
+//	                                    Root: mounts, pivot_root;
+//	                                    InitPost: hostname, lo up;
+//	                                    no PID ns: subreaper setup
 //	                                    fork or vfork ---------------------> Cmd: join the run's cgroup
 //	                                    PostFork: close fds                  (write "0" to cgroup.procs),
-//	                                    read(exec pipe) <-- EOF on exec ---- cgroup ns, pgid, fds, rlimits,
-//	read(report) <--- Started --------  (or an error record)                caps, ids, chdir, no_new_privs,
-//	                                    wait4 loop: reap everything          seccomp, execve
+//	                                    read(exec pipe) <-- EOF on exec ---- cgroup ns, pgid, PDEATHSIG,
+//	read(report) <--- Started --------  (or an error record)                fds, rlimits, caps, ids,
+//	close(sync)                         wait4 loop: reap everything          PDEATHSIG again, parent is
+//	                                    (no PID ns: until the command        init, chdir, no_new_privs,
+//	                                    ends or StopSignal, then kill        seccomp, execve
+//	                                    all below it)
 //	read(report) <--- Exited{status,    the command is reaped:
 //	                   rusage} -------  exit_group(0): the kernel kills
 //	wait4(init)                         what is left in the PID namespace
+//
+// init is cloned from a goroutine locked to a thread that never exits, so
+// that its parent-death signal means the embedding process died, not the
+// thread that happened to call Start (go.dev/issue/27505). The kernel
+// clears a parent-death signal on every change of credentials, so init and
+// the command set it again after theirs and then check that the parent did
+// not die before.
 //
 // Every failure in init or the command is sent as a fixed-size Msg naming
 // the list and the index of the operation that failed and its errno; the

@@ -40,23 +40,55 @@ const (
 
 // Start forks the init process described by p. It returns the init's PID
 // and a pidfd for it. p must not change until the run is over.
+//
+// init is cloned from the forker thread, which never exits: a parent-death
+// signal fires when the thread that forked exits, not the process
+// (go.dev/issue/27505), and the thread of a goroutine that ends while
+// locked to it exits.
 func Start(p *Plan) (pid, pidfd int, err error) {
 	p.pidfd = -1
-	var upid uintptr
-	var errno syscall.Errno
 	if p.VM {
 		p.initStack = stackPool.Get().(*[vmStackSize]byte)[:]
 		p.cmdStack = stackPool.Get().(*[vmStackSize]byte)[:]
-		upid, errno = startVM(p)
-	} else {
-		upid, errno = forkInit(p)
 	}
+	req := &forkRequest{p: p, done: make(chan struct{})}
+	forker() <- req
+	<-req.done
 	runtime.KeepAlive(p)
-	if errno != 0 {
-		return 0, -1, errno
+	if req.errno != 0 {
+		return 0, -1, req.errno
 	}
-	return int(upid), int(p.pidfd), nil
+	return int(req.pid), int(p.pidfd), nil
 }
+
+// StartForker starts the forker goroutine now rather than at the first
+// Start (for tests that count goroutines).
+func StartForker() { forker() }
+
+type forkRequest struct {
+	p     *Plan
+	pid   uintptr
+	errno syscall.Errno
+	done  chan struct{}
+}
+
+// forker starts, once, the goroutine that clones every init, locked to an
+// OS thread of its own for the life of the process.
+var forker = sync.OnceValue(func() chan<- *forkRequest {
+	ch := make(chan *forkRequest)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread lives as long as the process
+		for req := range ch {
+			if req.p.VM {
+				req.pid, req.errno = startVM(req.p)
+			} else {
+				req.pid, req.errno = forkInit(req.p)
+			}
+			close(req.done)
+		}
+	}()
+	return ch
+})
 
 // vmStackSize is the stack of an init or command started with CLONE_VM.
 // Their code is a short chain of nosplit functions and raw system calls.
@@ -235,7 +267,7 @@ func runOps(p *Plan, ops []Op, list uint32, base int, fail *Msg) bool {
 	for i := uint(base); i < uint(len(ops)); i++ {
 		op := &ops[i]
 		a = op.Args
-		if op.Use != 0 {
+		if op.Use&(1<<6-1) != 0 {
 			for j := 0; j < 6; j++ {
 				if op.Use&(1<<j) != 0 {
 					a[j] = s.regs[op.Args[j]&(NumRegs-1)]
@@ -246,8 +278,14 @@ func runOps(p *Plan, ops []Op, list uint32, base int, fail *Msg) bool {
 			return true // runList takes over
 		}
 		r1, _, e := syscall.RawSyscall6(op.Nr, a[0], a[1], a[2], a[3], a[4], a[5])
-		if e == 0 && op.Flags&FlagExpect != 0 && r1 != op.Expect {
-			e = syscall.Errno(errPipe)
+		if e == 0 && op.Flags&FlagExpect != 0 {
+			want := op.Expect
+			if op.Use&UseExpect != 0 {
+				want = s.regs[op.Expect&(NumRegs-1)]
+			}
+			if r1 != want {
+				e = syscall.Errno(errPipe)
+			}
 		}
 		if e != 0 {
 			if op.Flags&FlagIgnore != 0 {

@@ -16,8 +16,9 @@ const (
 	FlagTry
 )
 
-// NumRegs is the number of registers an operation can save to or read from.
-const NumRegs = 8
+// NumRegs is the number of registers an operation can save to or read from
+// (a power of two).
+const NumRegs = 16
 
 // Op is one raw system call of the child's program.
 type Op struct {
@@ -26,8 +27,17 @@ type Op struct {
 	Expect uintptr
 	Flags  uint8
 	Reg    uint8 // register written with FlagSave
-	Use    uint8 // bit i set: Args[i] is a register number, not a value
+	Use    uint8 // bit i set: Args[i] is a register number, not a value; UseExpect: Expect is one
 }
+
+// UseExpect is the bit of Op.Use that makes Expect a register number: the
+// call must return what an earlier operation saved there.
+const UseExpect = 1 << 6
+
+// RegInitPID is the register that holds init's PID (as init sees it, which
+// is also how the command sees its parent), saved by init before the fork;
+// no other operation may write it.
+const RegInitPID = NumRegs - 1
 
 // List identifies which operation list a Msg refers to.
 const (

@@ -31,6 +31,7 @@ const (
 	// init.
 	StageCloseFDs
 	StagePdeathsig // also the command's
+	StageParentAlive
 	StageJoinNet
 	StageSetuid // also the command's
 	StageUnshareTime
@@ -88,6 +89,7 @@ var stageNames = [numStages]string{
 	StageMountPoint:    "mount point",
 	StageCloseFDs:      "close fds",
 	StagePdeathsig:     "pdeathsig",
+	StageParentAlive:   "parent alive",
 	StageJoinNet:       "join network namespace",
 	StageSetuid:        "setuid",
 	StageUnshareTime:   "unshare time",
