@@ -16,7 +16,8 @@
 //	network      loopback only, up
 //	filesystem   a fresh read-only tmpfs root entered with pivot_root: binds
 //	             of the host's /usr, /bin, /sbin, /lib* and a few /etc files
-//	             (or Chroot's directory), /proc of the new PID namespace,
+//	             (or Chroot's directory), /proc of the new PID namespace
+//	             (showing only what the command could ptrace: not init),
 //	             a minimal /dev, a writable 128 MiB /tmp
 //	identity     uid/gid 65534, no supplementary groups, every capability
 //	             dropped (bounding and ambient sets too), no_new_privs

@@ -38,7 +38,6 @@ type runSpec struct {
 	cmd      *command
 	filter   []unix.SockFilter // nil: no seccomp
 	vm       bool              // init shares the embedder's memory (canShareMemory)
-	dumpable uintptr           // restored on the shared memory (vm)
 	root     *child.Shared     // the planned root filesystem, with Mount
 	netCheck [3]string         // what init checks a joined namespace with
 	fds      runFDs
@@ -72,9 +71,6 @@ func planRun(s *runSpec) *runPlan {
 	}
 	p.PID1 = s.ns&PID != 0
 	p.VM = s.vm
-	if p.VM {
-		p.Dumpable = s.dumpable
-	}
 	p.ReportW, p.ExecR, p.ExecW = s.fds.report, s.fds.execR, s.fds.execW
 	p.Root = s.root
 	planInit(s, rp)

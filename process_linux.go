@@ -150,7 +150,10 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 			unix.Close(h.syncW)
 		}
 		if err != nil {
-			p.cleanupFailed()
+			p.cleanupFailed() // init is reaped: its command is gone too
+		}
+		if h.vmRun {
+			endVMRun()
 		}
 	}()
 	if err := p.prepare(spec, cmd, h); err != nil {
@@ -165,6 +168,7 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 type launchFDs struct {
 	child []int // the child's ends: closed once it has its copies
 	syncW int
+	vmRun bool // beginVMRun was called
 }
 
 func (h *launchFDs) closeChild() {
@@ -183,11 +187,10 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 	cfg := p.cfg
 	s.vm = canShareMemory(cfg, s.ns)
 	if s.vm {
-		d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
-		if err != nil {
+		if err := beginVMRun(); err != nil {
 			return setupErr(child.StagePrctl, err)
 		}
-		s.dumpable = uintptr(d)
+		h.vmRun = true
 	}
 	if s.ns&Mount != 0 {
 		if s.root, err = cfg.rootFor(s.ns&User != 0); err != nil {

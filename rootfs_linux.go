@@ -538,8 +538,12 @@ func readDirNames(fd int) ([]string, error) {
 func (r *rootPlanner) planProc() {
 	r.index = -1
 	r.mountPoint("/proc", true)
+	// The command sees only the processes it could ptrace (Linux 5.8),
+	// so not init, whose /proc files show the embedding process (init
+	// shares or copies its memory: command line, memory figures).
+	// hidepid=invisible would let any member of group 0 see them all.
 	r.add(child.StageMount, "/proc", unix.SYS_MOUNT, r.k.Str("proc"), r.k.Str(rel("/proc")), r.k.Str("proc"),
-		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, 0)
+		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, r.k.Str("hidepid=ptraceable"))
 	for _, name := range procReadOnly {
 		p := rel("/proc/" + name)
 		r.add(child.StageMount, "/proc/"+name, unix.SYS_MOUNT, r.k.Str(p), r.k.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore

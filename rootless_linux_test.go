@@ -36,6 +36,15 @@ func rootlessInner() int {
 	if dir := os.Getenv(rootlessLinksEnv); dir != "" {
 		rootlessLinks(dir)
 	}
+	// init runs as the command's uid here: it must stay hidden all the same.
+	var probe bytes.Buffer
+	cmd = exec.Command("sh", "-c", initProbe())
+	cmd.Stdout = &probe
+	if _, err := New().Run(cmd); err != nil {
+		fmt.Println("run error:", err)
+		return 1
+	}
+	fmt.Printf("init-probe=%s\n", strings.Join(strings.Fields(probe.String()), ","))
 	return 0
 }
 
@@ -123,6 +132,7 @@ func TestRootless(t *testing.T) {
 	if !strings.HasSuffix(lines[4], "0000000000000000") {
 		t.Errorf("capabilities: %s", lines[4])
 	}
+	checkInitHidden(t, strings.ReplaceAll(get("init-probe="), ",", " "))
 	for _, want := range []string{"sandbox", "tmp-ok", "usr-ro", "limit-error-is-unavailable=true",
 		`own-link="linked" <nil>`, "other-link-untrusted=true", "dst-link-refused=true"} {
 		if !strings.Contains(string(out), want) {

@@ -173,12 +173,12 @@ func initMain(p *Plan) {
 	var e syscall.Errno
 	if p.VM {
 		// vfork on a stack of its own: init waits until the command has
-		// called execve or died, then undoes what its setuid did to the
-		// shared mm.
+		// called execve or died. What its setuid did to the shared mm's
+		// dumpable flag is for the parent to undo, once no other command
+		// is setting up on that memory.
 		var ue uintptr
 		cpid, ue = cloneVMCmd(syscall.CLONE_VM|syscall.CLONE_VFORK|uintptr(syscall.SIGCHLD), stackTop(p.cmdStack), nil, p)
 		e = syscall.Errno(ue)
-		syscall.RawSyscall6(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, p.Dumpable, 0, 0, 0, 0)
 	} else {
 		cpid, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 	}

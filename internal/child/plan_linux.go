@@ -54,11 +54,10 @@ type Plan struct {
 	// copying the parent's page tables twice per run. Only when the
 	// command's credentials differ from init's (so it can never read
 	// init's, that is the embedding process's, memory) and init does not
-	// change the shared mm's dumpable flag. Needs VMSupported.
+	// change the shared mm's dumpable flag; the command's change of ids
+	// clears that flag until its execve, and the parent restores it.
+	// Needs VMSupported.
 	VM bool
-	// Dumpable is restored on the shared mm after the command's setuid
-	// cleared it (VM only).
-	Dumpable uintptr
 
 	// NetCheck are /proc files (C strings) that tell whether a network
 	// namespace still holds sockets: the first NetCheckCounters are

@@ -25,7 +25,8 @@ const (
 	ClassFilesystem   = "filesystem"
 	ClassIPC          = "IPC"
 	seccompEPERM      = "seccomp EPERM"
-	initNonDumpable   = "init is non-dumpable: ptrace access check (EACCES)"
+	initNonDumpable   = "/proc shows only what the command could ptrace (ENOENT); init is not ptrace-accessible (EACCES)"
+	initHidden        = "/proc shows only what the command could ptrace (hidepid=ptraceable: ENOENT)"
 	noSys             = "no /sys in the sandbox (ENOENT)"
 	procSysReadOnly   = "/proc/sys is a read-only bind, owned by root (EACCES/EROFS)"
 	readOnlyRoot      = "read-only root (EROFS)"
@@ -252,4 +253,10 @@ var Attacks = []Attack{
 		Description: "create a file in / (removed again)"},
 	{Name: "sysv-host", Class: ClassIPC, Needs: NeedHostIPC, StoppedBy: "IPC namespace",
 		Description: "see the host's System V shared memory, queues or semaphores"},
+
+	// issue 10: process
+	{Name: "proc-1-cmdline", Class: ClassInfoLeak, StoppedBy: initHidden,
+		Description: "read init's command line, the host program's (secrets passed as arguments), /proc/1/cmdline"},
+	{Name: "proc-1-status", Class: ClassInfoLeak, StoppedBy: initHidden,
+		Description: "read init's status, the host program's memory figures, /proc/1/status"},
 }

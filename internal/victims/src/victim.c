@@ -1136,6 +1136,13 @@ static int sysv_host(void) {
 	return blocked("no System V shm segment, message queue or semaphore set visible");
 }
 
+/* ---- issue 10: process ----------------------------------------------------- */
+
+/* init is a copy of the host program, or shares its memory: its command
+ * line and memory figures are the host program's. */
+static int proc_1_cmdline(void) { return read_file("/proc/1/cmdline"); }
+static int proc_1_status(void) { return read_file("/proc/1/status"); }
+
 /* ---- table and main -------------------------------------------------------- */
 
 struct attack {
@@ -1237,6 +1244,9 @@ static const struct attack attacks[] = {
 	{"write-usr", write_usr},
 	{"write-root", write_root},
 	{"sysv-host", sysv_host},
+	/* issue 10: process */
+	{"proc-1-cmdline", proc_1_cmdline},
+	{"proc-1-status", proc_1_status},
 };
 
 int main(int argc, char **argv) {
