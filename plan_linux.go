@@ -39,7 +39,8 @@ type runSpec struct {
 	filter   []unix.SockFilter // nil: no seccomp
 	vm       bool              // init shares the embedder's memory (canShareMemory)
 	root     *child.Shared     // the planned root filesystem, with Mount
-	netCheck [3]string         // what init checks a joined namespace with
+	pool     bool              // the run's network namespace is pooled after it
+	netCheck *child.NetCheck   // what init checks a joined namespace with
 	fds      runFDs
 }
 
@@ -63,11 +64,7 @@ func planRun(s *runSpec) *runPlan {
 	p.CloneFlags = cloneFlags(s.ns)
 	if s.fds.joinNet >= 0 {
 		p.CloneFlags &^= unix.CLONE_NEWNET
-		for i, f := range s.netCheck {
-			if f != "" {
-				p.NetCheck[i] = p.Str(f)
-			}
-		}
+		p.NetCheck = s.netCheck
 	}
 	p.PID1 = s.ns&PID != 0
 	p.VM = s.vm

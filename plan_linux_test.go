@@ -55,7 +55,7 @@ func planFor(t *testing.T, sb *Sandbox, ns Namespace, vm, joinNet bool) *runPlan
 	}
 	if joinNet {
 		s.fds.joinNet = 14
-		s.netCheck = netCheckFiles
+		s.netCheck = &child.NetCheck{}
 	}
 	return planRun(s)
 }

@@ -257,7 +257,7 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 	p.mu.Lock()
 	p.pid, p.pidfd = pid, pidfd
 	p.mu.Unlock()
-	if p.netfd < 0 && p.cfg.poolable(s.ns) {
+	if p.netfd < 0 && s.pool {
 		p.openNet()
 	}
 	if p.stopped.Load() != 0 {

@@ -56,3 +56,73 @@ func TestReuseIsClean(t *testing.T) {
 		t.Errorf("run 2's memory peak %d MiB carries run 1's", res.MemoryPeak>>20)
 	}
 }
+
+// TestReuseLeavesNoTrace: a network namespace is reused only when it shows
+// nothing of the run before. Each trace below is readable by a later run
+// of another user (a channel between runs): counters raised by 777 UDP
+// datagrams on loopback, by a refused IPv6 connection, and an IPv6 flow
+// label (which the kernel keeps for its linger time after the socket is
+// closed, and which raises no counter). After each, the next run gets a
+// fresh namespace instead.
+func TestReuseLeavesNoTrace(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	const look = `echo udp=$(awk '/^Udp:/ {n++} /^Udp:/ && n==2 {print $5}' /proc/net/snmp) ` + // OutDatagrams
+		`ip6=$(awk '$1=="Ip6OutRequests" {print $2}' /proc/net/snmp6) ` +
+		`lo=$(awk '$1=="lo:" {print $3}' /proc/net/dev) labels=$(($(wc -l < /proc/net/ip6_flowlabel)-1)) ` +
+		`net=$(readlink /proc/self/ns/net)`
+	pristine := map[string]string{"udp": "0", "ip6": "0", "lo": "0", "labels": "0"}
+	for _, tt := range []struct{ name, script, shows string }{
+		{"777 UDP datagrams", `
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 0))
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(777): c.sendto(b'x', s.getsockname())`, "udp=777 "},
+		{"a refused IPv6 connection", `
+try: socket.create_connection(('::1', 9))
+except ConnectionRefusedError: pass`, "ip6=2 "},
+		{"an IPv6 flow label", `
+f = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+# struct in6_flowlabel_req: dst, label, action GET, share EXCL, flags CREATE, expires, linger 150 s
+f.setsockopt(socket.IPPROTO_IPV6, 32, struct.pack('=16sIBBHHHI', socket.inet_pton(socket.AF_INET6, '::1'), socket.htonl(0x12345), 0, 1, 1, 0, 150, 0))`, "labels=1 "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sb := New()
+			defer sb.Close()
+			facts := func(script string) (map[string]string, string) {
+				t.Helper()
+				res, out := run(t, sb, "sh", "-c", script+look)
+				if res.Status != OK {
+					t.Fatalf("%+v %s", res, out)
+				}
+				got := map[string]string{}
+				for _, kv := range strings.Fields(out) {
+					k, v, _ := strings.Cut(kv, "=")
+					got[k] = v
+				}
+				return got, out
+			}
+			check := func(when string, got map[string]string) {
+				t.Helper()
+				for k, v := range pristine {
+					if got[k] != v {
+						t.Errorf("%s: %s=%s, want %s: %v", when, k, got[k], v, got)
+					}
+				}
+			}
+			before, _ := facts("")
+			check("a fresh namespace", before)
+			if again, _ := facts(""); again["net"] != before["net"] {
+				t.Fatalf("a pristine namespace was not reused: %v then %v", before, again)
+			}
+			_, out := facts("python3 -c \"import socket, struct" + tt.script + "\" && ")
+			if !strings.Contains(out, tt.shows) {
+				t.Fatalf("the run left no trace to find (want %q): %s", tt.shows, out)
+			}
+			after, _ := facts("")
+			check("the next run", after)
+			if after["net"] == before["net"] {
+				t.Errorf("the namespace with the trace was reused")
+			}
+		})
+	}
+}

@@ -236,7 +236,9 @@ func (s *Sandbox) TimeOffsets(monotonic, boottime time.Duration) *Sandbox {
 }
 
 // FreshNetwork makes every run create its own network namespace instead of
-// reusing a clean one left by an earlier run of this Sandbox.
+// reusing one left by an earlier run of this Sandbox. A namespace is reused
+// only when it shows no trace of that run (its counters, sockets and flow
+// labels as in a pristine one), so a run learns nothing from the one before.
 func (s *Sandbox) FreshNetwork() *Sandbox {
 	s.cfg.freshNet = true
 	return s

@@ -170,92 +170,111 @@ func TestDescribe(t *testing.T) {
 }
 
 // sockstat is /proc/net/sockstat of a namespace with no socket.
-const sockstat = "sockets: used 120\nTCP: inuse 0 orphan 0 tw 0 alloc 0 mem 0\nUDP: inuse 0 mem 0\nUDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n"
+const sockstat = "sockets: used 0\nTCP: inuse 0 orphan 0 tw 0 alloc 0 mem 0\nUDP: inuse 0 mem 0\nUDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n"
 
-func buf(s string) (*[512]byte, uintptr) {
-	var b [512]byte
-	return &b, uintptr(copy(b[:], s))
+// netFile is a NetFile whose pristine text is want.
+func netFile(k *Keeper, name, want string, counters bool) NetFile {
+	f := NetFile{Path: k.Str(name), Counters: counters}
+	if want != "" {
+		b := []byte(want)
+		k.Bytes(b)
+		f.Want, f.Len = &b[0], uintptr(len(b))
+	}
+	return f
 }
 
-func TestNonzeroCounter(t *testing.T) {
+// TestSameCounters: a sockstat text is the pristine one when every number
+// is, but for those the kernel counts for every namespace together.
+func TestSameCounters(t *testing.T) {
+	var k Keeper
+	f := netFile(&k, "sockstat", sockstat, true)
 	for in, want := range map[string]bool{
-		sockstat: false,
-		strings.Replace(sockstat, "TCP: inuse 0", "TCP: inuse 1", 1): true,
-		strings.Replace(sockstat, "tw 0", "tw 12", 1):                true,
-		strings.Replace(sockstat, "RAW: inuse 0", "RAW: inuse 9", 1): true,
-		strings.Replace(sockstat, "orphan 0", "orphan 3", 1):         false, // global counters do not count
-		strings.Replace(sockstat, "mem 0\nUDP", "mem 7\nUDP", 1):     false,
-		"TCP6: inuse 7":  true, // the counter ends the buffer
-		"TCP6: inuse ":   false,
-		"TCP6: inuse 0":  false,
-		"":               false,
-		"inuse 5":        true,
-		"xinuse 0 tw 0 ": false,
+		sockstat: true,
+		strings.Replace(sockstat, "orphan 0", "orphan 3", 1):                     true, // global counters do not count
+		strings.Replace(sockstat, "alloc 0", "alloc 1234", 1):                    true,
+		strings.Replace(sockstat, "mem 0\nUDP", "mem 77\nUDP", 1):                true,
+		strings.Replace(sockstat, "UDP: inuse 0 mem 0", "UDP: inuse 0 mem 9", 1): true,
+		strings.Replace(sockstat, "used 0", "used 1", 1):                         false,
+		strings.Replace(sockstat, "TCP: inuse 0", "TCP: inuse 1", 1):             false,
+		strings.Replace(sockstat, "tw 0", "tw 12", 1):                            false,
+		strings.Replace(sockstat, "RAW: inuse 0", "RAW: inuse 9", 1):             false,
+		strings.Replace(sockstat, "memory 0", "memory 4096", 1):                  false, // FRAG's is the namespace's own
+		strings.TrimSuffix(sockstat, "FRAG: inuse 0 memory 0\n"):                 false,
+		sockstat + "EXTRA: 0\n":                                                  false,
+		"":                                                                       false,
 	} {
-		b, n := buf(in)
-		if got := nonzeroCounter(b, n); got != want {
-			t.Errorf("nonzeroCounter(%q) = %v, want %v", in, got, want)
+		var b [netBufSize]byte
+		n := uintptr(copy(b[:], in))
+		if got := sameCounters(&b, n, &f); got != want {
+			t.Errorf("sameCounters(%q) = %v, want %v", in, got, want)
 		}
-	}
-	// Only buf[:n] is read.
-	b, _ := buf("TCP: inuse 0 tw 0\nRAW: inuse 4\n")
-	if nonzeroCounter(b, 18) {
-		t.Error("nonzeroCounter read past n")
 	}
 }
 
-func TestLines(t *testing.T) {
-	for in, want := range map[string]int{"": 0, "x": 0, "header\n": 1, "header\nsocket\n": 2, "\n\n\n": 3} {
-		b, n := buf(in)
-		if got := lines(b, n); got != want {
-			t.Errorf("lines(%q) = %d, want %d", in, got, want)
-		}
-	}
-	b, _ := buf("a\nb\nc\n")
-	if got := lines(b, 2); got != 1 {
-		t.Errorf("lines read past n: %d", got)
-	}
-}
-
-// TestNetDirtySockstat: a namespace is dirty when a sockstat counter is not 0, a
-// socket list has more than its header, or a file cannot be read whole;
-// a missing file (no IPv6) counts for nothing.
-func TestNetDirtySockstat(t *testing.T) {
+// TestNetDirtyFiles: a namespace is dirty when a file differs from its
+// pristine text in any byte (however long: it is read in pieces), when a
+// file cannot be read, or when a file the pristine namespace has not is
+// there; a file absent from both counts for nothing.
+func TestNetDirtyFiles(t *testing.T) {
 	dir := t.TempDir()
-	file := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return path
 	}
-	clean4 := file("sockstat", sockstat)
-	clean6 := file("sockstat6", "TCP6: inuse 0\nUDP6: inuse 0\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n")
-	header := file("unix", "Num       RefCount Protocol Flags    Type St Inode Path\n")
-	busy4 := file("busy", strings.Replace(sockstat, "UDP: inuse 0", "UDP: inuse 2", 1))
-	listed := file("unix-busy", "Num       RefCount Protocol Flags    Type St Inode Path\n0000: 00000002 00000000 00010000 0001 01 1234 @x\n")
-	big := file("big", strings.Repeat("x", 600))
-	missing := filepath.Join(dir, "missing")
+	long := strings.Repeat("Ip6InReceives 0\n", 2*netBufSize/16)
+	write("snmp6", long)
+	write("sockstat", strings.Replace(sockstat, "alloc 0", "alloc 5", 1))
+	write("flowlabel", "Label S Owner\n")
+	write("flowlabel-held", "Label S Owner\n12345 1 0\n")
+	write("empty", "")
 	for _, c := range []struct {
 		name  string
-		files [3]string
+		files func(k *Keeper) []NetFile
 		dirty bool
 	}{
-		{"clean", [3]string{clean4, clean6, header}, false},
-		{"no IPv6", [3]string{clean4, missing, header}, false},
-		{"a socket in use", [3]string{busy4, clean6, header}, true},
-		{"a unix socket listed", [3]string{clean4, clean6, listed}, true},
-		{"too big to read whole", [3]string{big, clean6, header}, true},
-		{"unset entries", [3]string{clean4, "", ""}, false},
+		{"pristine", func(k *Keeper) []NetFile {
+			return []NetFile{netFile(k, "snmp6", long, false), netFile(k, "sockstat", sockstat, true),
+				netFile(k, "flowlabel", "Label S Owner\n", false), netFile(k, "empty", "", false)}
+		}, false},
+		{"a counter far into a long file", func(k *Keeper) []NetFile {
+			return []NetFile{netFile(k, "snmp6", long[:len(long)-2]+"1\n", false)}
+		}, true},
+		{"the file is longer", func(k *Keeper) []NetFile {
+			return []NetFile{netFile(k, "snmp6", long[:len(long)-16], false)}
+		}, true},
+		{"the file is shorter", func(k *Keeper) []NetFile {
+			return []NetFile{netFile(k, "snmp6", long+"Ip6X 0\n", false)}
+		}, true},
+		{"a flow label", func(k *Keeper) []NetFile {
+			return []NetFile{netFile(k, "flowlabel-held", "Label S Owner\n", false)}
+		}, true},
+		{"missing", func(k *Keeper) []NetFile {
+			return []NetFile{netFile(k, "snmp6", long, false), netFile(k, "no-such-file", "x", false)}
+		}, true},
+		{"absent in both", func(k *Keeper) []NetFile {
+			f := netFile(k, "no-such-file", "", false)
+			f.Absent = true
+			return []NetFile{f}
+		}, false},
+		{"there but absent in a pristine one", func(k *Keeper) []NetFile {
+			f := netFile(k, "flowlabel", "", false)
+			f.Absent = true
+			return []NetFile{f}
+		}, true},
 	} {
 		p := NewPlan()
-		for i, f := range c.files {
-			if f != "" {
-				p.NetCheck[i] = p.Str(f)
-			}
-		}
+		nc := &NetCheck{}
+		nc.Dir = nc.Str(dir)
+		copy(nc.Files[:], c.files(&nc.Keeper))
+		p.NetCheck = nc
+		p.netBuf = make([]byte, netBufSize)
 		if got := netDirty(p); got != c.dirty {
 			t.Errorf("%s: netDirty = %v, want %v", c.name, got, c.dirty)
 		}
+	}
+	// No check to compare with, or nothing to read into: dirty.
+	if !netDirty(NewPlan()) {
+		t.Error("netDirty without a NetCheck is clean")
 	}
 }

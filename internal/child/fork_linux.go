@@ -5,8 +5,6 @@ import (
 	"sync"
 	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // The child's rules. Everything that runs between runtime_BeforeFork and
@@ -50,6 +48,9 @@ func Start(p *Plan) (pid, pidfd int, err error) {
 	if p.VM {
 		p.initStack = stackPool.Get().(*[vmStackSize]byte)[:]
 		p.cmdStack = stackPool.Get().(*[vmStackSize]byte)[:]
+	}
+	if p.NetCheck != nil {
+		p.netBuf = netBufPool.Get().(*[netBufSize]byte)[:]
 	}
 	req := &forkRequest{p: p, done: make(chan struct{})}
 	forker() <- req
@@ -106,6 +107,10 @@ func (p *Plan) Release() {
 			stackPool.Put((*[vmStackSize]byte)(*s))
 			*s = nil
 		}
+	}
+	if p.netBuf != nil {
+		netBufPool.Put((*[netBufSize]byte)(p.netBuf))
+		p.netBuf = nil
 	}
 }
 
@@ -381,108 +386,12 @@ func sendAndExit(fd int, m *Msg, code uintptr) {
 	}
 }
 
-// joinNet joins the network namespace fd; if it still lists sockets of an
-// earlier run, it unshares a fresh one instead (whose loopback the
-// following operations bring up) and flags that in the Started message.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func joinNet(p *Plan, fd uintptr) syscall.Errno {
-	if _, _, e := syscall.RawSyscall6(unix.SYS_SETNS, fd, syscall.CLONE_NEWNET, 0, 0, 0, 0); e != 0 {
-		return e
-	}
-	if !netDirty(p) {
-		return 0
-	}
-	if _, _, e := syscall.RawSyscall6(syscall.SYS_UNSHARE, syscall.CLONE_NEWNET, 0, 0, 0, 0, 0); e != 0 {
-		return e
-	}
-	p.s.flags |= StartedNetReplaced
-	return 0
-}
-
-// netDirty reads the NetCheck files of the current network namespace (see
-// Plan.NetCheck); a failed read counts as dirty.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func netDirty(p *Plan) bool {
-	buf := &p.s.nbuf
-	for i := 0; i < len(p.NetCheck); i++ {
-		if p.NetCheck[i] == 0 {
-			continue
-		}
-		fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, atFDCWD, p.NetCheck[i], syscall.O_RDONLY|syscall.O_CLOEXEC, 0, 0, 0)
-		if e != 0 {
-			continue // e.g. no IPv6: nothing to count
-		}
-		n, _, e := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
-		syscall.RawSyscall6(syscall.SYS_CLOSE, fd, 0, 0, 0, 0, 0)
-		if e != 0 || n >= uintptr(len(buf)) {
-			return true
-		}
-		if i < NetCheckCounters {
-			if nonzeroCounter(buf, n) {
-				return true
-			}
-		} else if lines(buf, n) > 1 {
-			return true
-		}
-	}
-	return false
-}
-
 // at is buf[j] without a bounds check (no panic path in the nosplit chain).
 //
 //sandbox:child
 //go:nosplit
 //go:nocheckptr
 func at(buf *[512]byte, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Pointer(buf), j)) }
-
-// nonzeroCounter says whether an "inuse N" or " tw N" counter of a
-// /proc/net/sockstat file is not 0. (Its other counters are global.)
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func nonzeroCounter(buf *[512]byte, n uintptr) bool {
-	for j := uintptr(0); j+6 < n; j++ {
-		k := uintptr(0)
-		switch {
-		case at(buf, j) == ' ' && at(buf, j+1) == 't' && at(buf, j+2) == 'w' && at(buf, j+3) == ' ':
-			k = j + 4
-		case at(buf, j) == 'i' && at(buf, j+1) == 'n' && at(buf, j+2) == 'u' && at(buf, j+3) == 's' && at(buf, j+4) == 'e' && at(buf, j+5) == ' ':
-			k = j + 6
-		default:
-			continue
-		}
-		if k < n && at(buf, k) >= '1' && at(buf, k) <= '9' {
-			return true
-		}
-	}
-	return false
-}
-
-// lines counts the newlines in buf[:n].
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func lines(buf *[512]byte, n uintptr) int {
-	c := 0
-	for j := uintptr(0); j < n; j++ {
-		if at(buf, j) == '\n' {
-			c++
-		}
-	}
-	return c
-}
 
 // atFDCWD is AT_FDCWD (-100) as a system call argument.
 const atFDCWD = ^uintptr(99)

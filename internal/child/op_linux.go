@@ -80,8 +80,8 @@ const StartedNetReplaced = 1
 // (runList), with a few raw system calls and no allocation.
 const (
 	// NrJoinNet joins the network namespace Args[0] (setns) and, if it
-	// still holds sockets of an earlier run, unshares a fresh one instead
-	// (see Plan.NetCheck).
+	// shows any trace of an earlier run, unshares a fresh one instead (see
+	// Plan.NetCheck).
 	NrJoinNet = ^uintptr(0) - 1
 	// NrSameFile fails with EXDEV unless the descriptor in register
 	// Args[0] is the file the parent checked: Args[1] and Args[2] are its

@@ -59,12 +59,9 @@ type Plan struct {
 	// Needs VMSupported.
 	VM bool
 
-	// NetCheck are /proc files (C strings) that tell whether a network
-	// namespace still holds sockets: the first NetCheckCounters are
-	// sockstat files (a non-zero "inuse" or "tw" counter), the rest list
-	// sockets after one header line. A joined namespace that holds any is
-	// not used (NrJoinNet).
-	NetCheck [3]uintptr
+	// NetCheck is what a joined network namespace must show to be used
+	// (NrJoinNet); shared by many plans, read-only.
+	NetCheck *NetCheck
 
 	// Root, when set, runs after Init and before InitPost: the root
 	// filesystem, planned once and shared read-only by many runs.
@@ -73,13 +70,11 @@ type Plan struct {
 	InitPost Seq
 
 	initStack, cmdStack []byte
+	netBuf              []byte // what netDirty reads into (NetCheck)
 	Keeper
 	pidfd int32
 	s     scratch
 }
-
-// NetCheckCounters is how many of Plan.NetCheck are sockstat files.
-const NetCheckCounters = 2
 
 // NewPlan returns an empty plan.
 func NewPlan() *Plan {
