@@ -24,7 +24,8 @@
 //	process      a minimal init is PID 1; the command is in init's new
 //	             session, which has no controlling terminal (and, not its
 //	             leader, it cannot take one), with only stdio and
-//	             ExtraFiles, only cmd.Env; all dies with the embedder
+//	             ExtraFiles, only cmd.Env; all dies with the embedder;
+//	             a terminal handed in is restored after the run
 //	seccomp      seccomp.Default()
 //
 // # What it does not

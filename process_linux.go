@@ -41,6 +41,7 @@ type Process struct {
 	out     *outputCounter
 	cg      cgroup.Group
 	netfd   int // the run's network namespace, to pool after it, or -1
+	ttys    []*ttyState
 	started time.Time
 
 	stopped  atomic.Uint32
@@ -225,6 +226,7 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 	if p.io, err = setupStdio(cmd, p.out); err != nil {
 		return setupErr(child.StageStdio, err)
 	}
+	p.ttys = saveTerminals(callerFiles(p.io))
 	for _, f := range p.io.files {
 		fd := -1
 		if f != nil {
@@ -334,6 +336,7 @@ func (p *Process) cleanupFailed() {
 	if p.pid > 0 {
 		reap(p.pid)
 	}
+	restoreTerminals(p.ttys)
 	if p.rp != nil {
 		p.rp.plan.Release()
 	}

@@ -97,6 +97,8 @@ func (p *Process) wait() {
 			p.err = err
 		}
 	}
+	// Every process of the run is gone: nothing changes its terminals now.
+	restoreTerminals(p.ttys)
 	p.finishIO()
 	p.mu.Lock()
 	p.finished = true
