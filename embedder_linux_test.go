@@ -43,19 +43,40 @@ func embedderMain(spec string) int {
 // TestSandboxDiesWithEmbedder: kill -9 of the embedding process ends every
 // process of its runs — init, the command, and what the command started
 // in other process groups and sessions — in every namespace combination,
-// with and without a PID namespace, with and without a user namespace.
+// with and without a PID namespace, with and without a user namespace, as
+// root and rootless.
 func TestSandboxDiesWithEmbedder(t *testing.T) {
 	requireRoot(t)
 	base := Net | Mount | IPC | UTS
 	// A user namespace without a PID namespace cannot mount /proc: no Mount.
-	for _, ns := range []Namespace{base | PID | Cgroup, base, base | PID | User, Net | IPC | UTS | User} {
-		t.Run(ns.String(), func(t *testing.T) {
-			marker := "1001." + strconv.Itoa(os.Getpid()) + strconv.Itoa(int(ns))
-			self, _ := os.Executable()
+	for i, tt := range []struct {
+		ns       Namespace
+		rootless bool
+	}{
+		{base | PID | Cgroup, false},
+		{base, false},
+		{base | PID | User, false},
+		{Net | IPC | UTS | User, false},
+		{base | PID | User, true},
+		{Net | IPC | UTS | User, true},
+	} {
+		name := tt.ns.String()
+		if tt.rootless {
+			name = "rootless " + name
+		}
+		t.Run(name, func(t *testing.T) {
+			marker := "1001." + strconv.Itoa(os.Getpid()) + strconv.Itoa(i)
 			// The marker is the embedder's argument too, so its inits
 			// (copies of it) are found with it.
-			cmd := exec.Command(self, "-embedder="+marker)
-			cmd.Env = append(os.Environ(), embedderEnv+"="+strconv.Itoa(int(ns))+":"+marker)
+			var cmd *exec.Cmd
+			if tt.rootless {
+				cmd = rootlessCmd(t, "-embedder="+marker)
+			} else {
+				self, _ := os.Executable()
+				cmd = exec.Command(self, "-embedder="+marker)
+				cmd.Env = os.Environ()
+			}
+			cmd.Env = append(cmd.Env, embedderEnv+"="+strconv.Itoa(int(tt.ns))+":"+marker)
 			stderr, _ := cmd.StderrPipe()
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

@@ -66,10 +66,10 @@ func rootlessLinks(dir string) {
 	fmt.Printf("dst-link-refused=%v\n", errors.As(err, &se) && se.Path == "/w/sub" && errors.Is(err, syscall.ELOOP))
 }
 
-// TestRootless runs the library as uid 65534 with no capabilities: it must
-// work through a user namespace, and refuse a cgroup limit it cannot apply.
-func TestRootless(t *testing.T) {
-	requireRoot(t)
+// rootlessCmd is this test binary, run with args as uid 65534 with no
+// capabilities (from a copy that user can read).
+func rootlessCmd(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
 	testutil.RequireTool(t, "setpriv", "util-linux")
 	self, err := os.Executable()
 	if err != nil {
@@ -85,8 +85,18 @@ func TestRootless(t *testing.T) {
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-		"--inh-caps=-all", "--bounding-set=-all", bin)
+	cmd := exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups",
+		"--inh-caps=-all", "--bounding-set=-all", bin}, args...)...)
+	cmd.Env = os.Environ()
+	cmd.Dir = dir
+	return cmd
+}
+
+// TestRootless runs the library as uid 65534 with no capabilities: it must
+// work through a user namespace, and refuse a cgroup limit it cannot apply.
+func TestRootless(t *testing.T) {
+	requireRoot(t)
+	cmd := rootlessCmd(t)
 	// Links the unprivileged caller meets: in /tmp, which it can reach.
 	links, err := os.MkdirTemp("", "sandbox-rootless-")
 	if err != nil {
@@ -105,8 +115,7 @@ func TestRootless(t *testing.T) {
 		os.Lchown(filepath.Join(links, name), uid, uid)
 	}
 	os.Symlink("/oldroot"+links, links+"/w/sub")
-	cmd.Env = append(os.Environ(), rootlessEnv+"=1", rootlessLinksEnv+"="+links)
-	cmd.Dir = dir
+	cmd.Env = append(cmd.Env, rootlessEnv+"=1", rootlessLinksEnv+"="+links)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
