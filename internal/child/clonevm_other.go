@@ -10,12 +10,14 @@ const VMSupported = false
 
 //sandbox:child
 //go:nosplit
+//go:norace
 func cloneVMInit(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr) {
 	return 0, uintptr(syscall.ENOSYS)
 }
 
 //sandbox:child
 //go:nosplit
+//go:norace
 func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr) {
 	return 0, uintptr(syscall.ENOSYS)
 }

@@ -118,6 +118,7 @@ func (p *Plan) Release() {
 //
 //sandbox:child
 //go:nosplit
+//go:norace
 //go:nocheckptr
 func stackTop(b []byte) uintptr {
 	return (uintptr(unsafe.Pointer(unsafe.SliceData(b))) + uintptr(len(b)) - 64) &^ 15
@@ -390,6 +391,7 @@ func sendAndExit(fd int, m *Msg, code uintptr) {
 //
 //sandbox:child
 //go:nosplit
+//go:norace
 //go:nocheckptr
 func at(buf *[512]byte, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Pointer(buf), j)) }
 

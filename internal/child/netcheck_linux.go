@@ -101,6 +101,7 @@ var netBufPool = sync.Pool{New: func() any { return new([netBufSize]byte) }}
 //
 //sandbox:child
 //go:nosplit
+//go:norace
 //go:nocheckptr
 func wantAt(f *NetFile, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Pointer(f.Want), j)) }
 
@@ -151,6 +152,7 @@ func sameText(p *Plan, fd uintptr, f *NetFile) bool {
 //
 //sandbox:child
 //go:nosplit
+//go:norace
 //go:nocheckptr
 func bufAt(buf *[netBufSize]byte, j uintptr) byte {
 	return *(*byte)(unsafe.Add(unsafe.Pointer(buf), j))
@@ -158,6 +160,7 @@ func bufAt(buf *[netBufSize]byte, j uintptr) byte {
 
 //sandbox:child
 //go:nosplit
+//go:norace
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' }
 
 // sameCounters compares a sockstat text, buf[:n], with f's word by word,
