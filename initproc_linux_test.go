@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/child"
 )
 
 // initFiles are the /proc files of init that would show the embedding
@@ -80,11 +82,17 @@ func TestDumpableUnchanged(t *testing.T) {
 	defer unix.Prctl(unix.PR_SET_DUMPABLE, uintptr(old), 0, 0, 0)
 	sb := New().Bind(bin, "/bin2")
 	defer sb.Close()
+	// Only a run whose init shares the embedder's memory can touch the
+	// flag; without that (under -race), a round of runs shows it is left.
+	rounds := 10
+	if !child.VMSupported {
+		rounds = 1
+	}
 	for _, want := range []int{1, 0, 1} {
 		if err := unix.Prctl(unix.PR_SET_DUMPABLE, uintptr(want), 0, 0, 0); err != nil {
 			t.Fatal(err)
 		}
-		for round := range 10 {
+		for round := range rounds {
 			var wg sync.WaitGroup
 			for range 8 {
 				wg.Add(1)
