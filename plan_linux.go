@@ -49,15 +49,16 @@ type runSpec struct {
 // holds, so the order of the steps can be tested without privileges.
 //
 // init: close what it does not need, pdeathsig, wait for the parent's "go"
-// (after the id maps), join a pooled network namespace, take the mapped ids
-// (User) and set pdeathsig again, unshare the time namespace (Time),
-// setsid, umask, note its PID; then the root
-// filesystem (Root); then the host name, loopback, non-dumpable
+// (after the id maps), join a pooled network namespace, take the mapped
+// ids (User) then set pdeathsig again and check the parent is alive,
+// unshare the time namespace (Time), setsid, umask, note its PID; then the
+// root filesystem (Root); then the host name, loopback, non-dumpable
 // (InitPost); fork the command and close the command's ends (PostFork).
 //
 // The command: join the cgroup, unshare the cgroup namespace, its own
 // process group, pdeathsig, descriptors, rlimits, capabilities and ids,
-// pdeathsig again and a check that init is its parent, chdir, no_new_privs, umask, signals (vfork only), seccomp, execve.
+// pdeathsig again and a check that init is still its parent, chdir,
+// no_new_privs, umask, signals (vfork only), seccomp, execve.
 func planRun(s *runSpec) *runPlan {
 	p := child.NewPlan()
 	rp := &runPlan{plan: p, userns: s.ns&User != 0, insideUID: s.cfg.uid, insideGID: s.cfg.gid}
