@@ -301,6 +301,11 @@ func (s *Sandbox) RunContext(ctx context.Context, cmd *exec.Cmd) (*Result, error
 }
 
 // Start starts cmd in the sandbox and returns without waiting for it.
+//
+// A run is started from a thread of the library's own, not the caller's:
+// it goes on if the caller's goroutine ends while locked to its thread,
+// and it takes nothing from that thread's own settings (a namespace
+// entered with setns, CPU affinity).
 func (s *Sandbox) Start(cmd *exec.Cmd) (*Process, error) {
 	return s.start(context.Background(), cmd)
 }
