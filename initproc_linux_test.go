@@ -84,7 +84,7 @@ func TestDumpableUnchanged(t *testing.T) {
 	defer sb.Close()
 	// Only a run whose init shares the embedder's memory can touch the
 	// flag; without that (under -race), a round of runs shows it is left.
-	rounds := 10
+	rounds := 4
 	if !child.VMSupported {
 		rounds = 1
 	}
