@@ -14,7 +14,9 @@
 //	                                     stay blocked)
 //	write uid/gid maps                  Init: close unneeded fds,
 //	                ------ "go" ------> PDEATHSIG, read(sync); join a
-//	                                    pooled network namespace; User:
+//	                                    pooled network namespace if it
+//	                                    matches a pristine one's /proc/net
+//	                                    (else unshare); User:
 //	                                    ids, PDEATHSIG again, parent
 //	                                    alive (sync pipe not hung up);
 //	                                    time ns; setsid; note own PID;
