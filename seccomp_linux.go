@@ -14,15 +14,38 @@ type seccompProg struct {
 	err   error
 }
 
-// defaultProgram is seccomp.Default() compiled for this machine, once per
-// process.
-var defaultProgram = sync.OnceValues(func() ([]unix.SockFilter, error) {
-	p, err := seccomp.Default().Compile()
-	if err != nil {
-		return nil, err
+//go:generate go run ./internal/seccompgen/gen
+
+// defaultProgram is seccomp.Default() compiled for this machine: on amd64
+// and arm64 the program compiled at build time (defaultFilter, in the
+// generated seccomp_default_linux_<arch>.go, kept fresh by
+// TestDefaultProgramFresh), so that no run and no package init compiles
+// it; elsewhere seccomp.Default() compiled once per process. The slice is
+// shared: nothing may change it.
+func defaultProgram() ([]unix.SockFilter, error) {
+	if defaultFilter != nil {
+		return defaultFilter, nil
 	}
-	return p.Instructions(), nil
-})
+	return compileDefault()
+}
+
+// compileDefault compiles seccomp.Default() once per process, for an
+// architecture without a generated program. Its state is a zero value:
+// nothing runs at package init.
+func compileDefault() ([]unix.SockFilter, error) {
+	d := &compiledDefault
+	d.once.Do(func() {
+		p, err := seccomp.Default().Compile()
+		if err != nil {
+			d.err = err
+			return
+		}
+		d.insns = p.Instructions()
+	})
+	return d.insns, d.err
+}
+
+var compiledDefault seccompProg
 
 // instructions returns the filter to install, or nil for none.
 func (s seccompSetting) instructions() ([]unix.SockFilter, error) {
