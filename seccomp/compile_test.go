@@ -127,7 +127,7 @@ func TestCommonCallsAreCheap(t *testing.T) {
 			t.Fatal(err)
 		}
 		worst, worstName := 0, ""
-		for name, nr := range map[Arch]map[string]uint32{AMD64: syscallsAmd64, ARM64: syscallsArm64}[a.arch] {
+		for name, nr := range map[Arch]map[string]uint32{AMD64: syscallsAmd64(), ARM64: syscallsArm64()}[a.arch] {
 			for _, args := range argPatterns {
 				_, n, _ := prog.Run(Data{Nr: nr, Arch: a.audit, Args: args})
 				if n > worst {
@@ -184,8 +184,8 @@ func TestPolicyErrors(t *testing.T) {
 // longPolicy has n rules with a condition each, on different calls.
 func longPolicy(n int) *Policy {
 	p := &Policy{Default: Errno(syscall.ENOSYS)}
-	names := make([]string, 0, len(syscallsAmd64))
-	for name := range syscallsAmd64 {
+	names := make([]string, 0, len(syscallsAmd64()))
+	for name := range syscallsAmd64() {
 		names = append(names, name)
 	}
 	slices.Sort(names) // the same policy every time

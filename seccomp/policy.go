@@ -202,9 +202,9 @@ const (
 func (a Arch) table() (map[string]uint32, uint32, error) {
 	switch a {
 	case AMD64:
-		return syscallsAmd64, auditArchX8664, nil
+		return syscallsAmd64(), auditArchX8664, nil
 	case ARM64:
-		return syscallsArm64, auditArchAArch64, nil
+		return syscallsArm64(), auditArchAArch64, nil
 	}
 	return nil, 0, fmt.Errorf("%w: %q", ErrUnsupportedArch, string(a))
 }

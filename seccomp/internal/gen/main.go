@@ -53,12 +53,14 @@ func main() {
 			names = append(names, n)
 		}
 		sort.Slice(names, func(i, j int) bool { return nums[names[i]] < nums[names[j]] })
-		fmt.Fprintf(&b, "// syscalls%s maps the kernel's %s system call names to numbers.\n", strings.ToUpper(arch[:1])+arch[1:], arch)
-		fmt.Fprintf(&b, "var syscalls%s = map[string]uint32{\n", strings.ToUpper(arch[:1])+arch[1:])
+		title := strings.ToUpper(arch[:1]) + arch[1:]
+		fmt.Fprintf(&b, "// buildSyscalls%s maps the kernel's %s system call names to numbers\n", title, arch)
+		fmt.Fprintf(&b, "// (built at first use: see syscalls%s).\n", title)
+		fmt.Fprintf(&b, "func buildSyscalls%s() map[string]uint32 {\n\treturn map[string]uint32{\n", title)
 		for _, n := range names {
 			fmt.Fprintf(&b, "\t%q: %d,\n", n, nums[n])
 		}
-		b.WriteString("}\n\n")
+		b.WriteString("}\n}\n\n")
 	}
 	src, err := format.Source(b.Bytes())
 	if err != nil {
