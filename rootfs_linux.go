@@ -418,16 +418,49 @@ func (r *rootPlanner) planSystem(c *config) error {
 	}
 	r.mkdir("/etc")
 	r.tops["etc"] = fs.ModeDir
-	for _, pat := range etcFiles {
-		matches, _ := filepath.Glob("/etc/" + pat)
-		for _, m := range matches {
-			r.systemEntry(m)
-		}
+	for _, m := range etcMatches() {
+		r.systemEntry(m)
 	}
 	r.writeFile("/etc/passwd", fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\nsandbox:x:%d:%d:sandbox:/tmp:/bin/sh\n", c.uid, c.gid))
 	r.writeFile("/etc/group", fmt.Sprintf("root:x:0:\nsandbox:x:%d:\n", c.gid))
 	r.writeFile("/etc/hosts", fmt.Sprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost\n", c.hostname))
 	return nil
+}
+
+// etcMatches returns the host's /etc paths that etcFiles name, in their
+// order, a pattern's matches sorted as filepath.Glob gives them. A name
+// without a wildcard is returned as it is (systemEntry skips a missing
+// one); /etc is listed once, at the first pattern that needs it.
+func etcMatches() []string {
+	var out, names []string
+	listed := false
+	for _, pat := range etcFiles {
+		if !strings.ContainsAny(pat, `*?[\`) {
+			out = append(out, "/etc/"+pat)
+			continue
+		}
+		if !listed {
+			names, listed = dirNames("/etc"), true
+		}
+		for _, n := range names {
+			if ok, _ := path.Match(pat, n); ok {
+				out = append(out, "/etc/"+n)
+			}
+		}
+	}
+	return out
+}
+
+// dirNames returns dir's entries sorted, or none if it cannot be read.
+func dirNames(dir string) []string {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(-1)
+	slices.Sort(names)
+	return names
 }
 
 // systemEntry recreates the host's system file p at the same place. A
