@@ -1,3 +1,11 @@
+// sbx lives for a few milliseconds: the runtime's container-aware
+// GOMAXPROCS (cgroup files read at start and re-read in the background)
+// and its naming of memory mappings are work it never benefits from.
+
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+//go:debug decoratemappings=0
+
 // Command sbx runs a command in a sandbox: `sbx [flags] -- CMD ARGS…`.
 //
 // Every flag maps onto one builder method of github.com/sandboxkit/sandbox;
@@ -59,6 +67,9 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "sbx:", err)
 		return 2
 	}
+	// One run per process: a network namespace kept for a next run would
+	// only be closed at exit.
+	sb.FreshNetwork()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = opts.env

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,4 +73,31 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("parseSize(%q) accepted", in)
 		}
 	}
+}
+
+// TestDefaultSandbox: with no flags the command runs in the library's
+// default sandbox, whatever sbx skips as a one-shot process: its own
+// network namespace with only loopback, its own host name and PID
+// namespace, the unprivileged identity without capabilities, no_new_privs
+// and one seccomp filter, a read-only root.
+func TestDefaultSandbox(t *testing.T) {
+	bin := sbxBinary(t)
+	script := `echo ifaces=$(sed -n '3,$p' /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,); hostname; id -u; echo pid=$$;
+grep -E '^(NoNewPrivs|Seccomp|Seccomp_filters|CapEff):' /proc/self/status; touch /usr/x 2>/dev/null && echo root-writable; true`
+	out, err := exec.Command(bin, "--", "sh", "-c", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := "ifaces=lo,\nsandbox\n65534\npid=2\nNoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\nCapEff:\t0000000000000000\n"
+	if !sameLines(string(out), want) {
+		t.Errorf("default sandbox seen from inside:\n%s\nwant (in any order):\n%s", out, want)
+	}
+}
+
+// sameLines says whether a and b hold the same lines, in any order.
+func sameLines(a, b string) bool {
+	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }
