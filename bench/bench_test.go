@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"debug/elf"
 	"os"
 	"strings"
 	"testing"
@@ -61,5 +62,33 @@ func TestExpected(t *testing.T) {
 	}
 	if got := verdictCode("RE(SIGSEGV)"); got != "RE" {
 		t.Errorf("verdictCode = %q", got)
+	}
+}
+
+// TestSbxReleaseBuild: the sbx runner measures a static binary, without
+// the dynamic loader that a default build of a program importing net
+// (through the library's logger) starts with.
+func TestSbxReleaseBuild(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{dir: t.TempDir(), modRoot: root}
+	bin, err := e.goBuildWith("./examples/sbx", "sbx", releaseBuild)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("%s asks for a dynamic loader", bin)
+		}
+	}
+	if f.Section(".symtab") != nil || f.Section(".debug_info") != nil {
+		t.Errorf("%s keeps its symbol table or debug information", bin)
 	}
 }

@@ -166,6 +166,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\nstatic `true`, %d rounds × %d runs per runner, throughput over %v; kernel %s, %d CPUs, load average %s\n\n",
 		o.rounds, o.runs, o.duration, kernel(), numCPU(), loadAvg())
 	printTable(stdout, rows)
+	if slices.Contains(o.only, "sbx") {
+		fmt.Fprintf(stdout, "sbx: one process per run, built with `%s go build %s`\n",
+			releaseBuild[0], strings.Join(releaseBuild[1:], " "))
+	}
 
 	rep := report{Time: time.Now().UTC(), Kernel: kernel(), CPUs: numCPU(), Runs: o.runs,
 		Rounds: o.rounds, Duration: o.duration.String(), Runners: rows, GoVersion: goVersion()}

@@ -80,8 +80,30 @@ func (e *env) buildTrue() error {
 
 // goBuild builds the module's package pkg (e.g. ./examples/sbx) into e.dir.
 func (e *env) goBuild(pkg, name string) (string, error) {
+	return e.goBuildWith(pkg, name, nil)
+}
+
+// releaseBuild is how the sbx runner's binary is built, as a command-line
+// tool is shipped: static (no dynamic loader at every start), without
+// build paths, symbol table and debug information. examples/sbx's doc
+// gives the same command.
+var releaseBuild = []string{"CGO_ENABLED=0", "-trimpath", "-ldflags=-s -w"}
+
+// goBuildWith builds pkg with opts: NAME=VALUE are environment variables,
+// the rest go build flags.
+func (e *env) goBuildWith(pkg, name string, opts []string) (string, error) {
 	bin := filepath.Join(e.dir, name)
-	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	args := []string{"build", "-o", bin}
+	env := os.Environ()
+	for _, o := range opts {
+		if strings.HasPrefix(o, "-") {
+			args = append(args, o)
+		} else {
+			env = append(env, o)
+		}
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Env = env
 	cmd.Dir = e.modRoot
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v: %s", pkg, err, bytes.TrimSpace(out))
@@ -158,7 +180,7 @@ func (e *env) libRunner(name string, sb *sandbox.Sandbox) (*runner, error) {
 }
 
 func (e *env) sbxRunner() (*runner, error) {
-	bin, err := e.goBuild("./examples/sbx", "sbx")
+	bin, err := e.goBuildWith("./examples/sbx", "sbx", releaseBuild)
 	if err != nil {
 		return nil, err
 	}

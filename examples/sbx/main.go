@@ -23,6 +23,12 @@
 //
 // With --json the Result is printed on stderr as one JSON object.
 // `sbx doctor` reports what this host supports.
+//
+// sbx pays Go's start-up at every invocation; built static it starts
+// without the dynamic loader (a default build links the C resolver, since
+// the library's logger, zap, imports net):
+//
+//	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' ./examples/sbx
 package main
 
 import (
