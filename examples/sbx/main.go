@@ -32,7 +32,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,14 +79,25 @@ func run(args []string) int {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = opts.env
 	cmd.Dir = opts.dir
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	res, err := sb.RunContext(ctx, cmd)
-	if res == nil {
+	// Interrupted, sbx kills the sandbox and exits 137. A signal that
+	// comes while the sandbox starts is kept in the channel until it has.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	p, err := sb.Start(cmd)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "sbx:", err)
 		if errors.Is(err, sandbox.ErrCommandNotFound) {
 			return exitNotFound
 		}
+		return exitSetup
+	}
+	go func() {
+		<-sig
+		p.Kill()
+	}()
+	res, err := p.Wait()
+	if res == nil {
+		fmt.Fprintln(os.Stderr, "sbx:", err)
 		return exitSetup
 	}
 	if opts.json {

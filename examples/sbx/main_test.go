@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sandboxkit/sandbox/internal/testutil"
 )
@@ -100,4 +102,47 @@ func sameLines(a, b string) bool {
 	slices.Sort(x)
 	slices.Sort(y)
 	return slices.Equal(x, y)
+}
+
+// TestInterrupted: SIGINT or SIGTERM to sbx kills the sandbox, and sbx
+// exits 137 having left no process behind.
+func TestInterrupted(t *testing.T) {
+	bin := sbxBinary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		cmd := exec.Command(bin, "--", "sleep", "31.7")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Signal once the command runs (its cmdline is visible), or after
+		// a few seconds on a slow machine.
+		for i := 0; i < 100 && len(sleeping("31.7")) == 0; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+		start := time.Now()
+		cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		code := -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if code != exitKilled || time.Since(start) > 10*time.Second {
+			t.Errorf("%v: sbx exited %d (%v) after %v, want %d at once", sig, code, err, time.Since(start), exitKilled)
+		}
+		if left := sleeping("31.7"); len(left) > 0 {
+			t.Errorf("%v: left behind: pids %v", sig, left)
+		}
+	}
+}
+
+// sleeping returns the pids of `sleep arg`.
+func sleeping(arg string) []string {
+	var pids []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if argv := strings.Split(string(b), "\x00"); err == nil && len(argv) > 1 && argv[0] == "sleep" && argv[1] == arg {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
 }
