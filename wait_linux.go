@@ -138,18 +138,21 @@ func exitOf(ws unix.WaitStatus) (code, sig int) {
 	return -1, int(unix.SIGKILL)
 }
 
-// finishIO waits for the output copies, bounded by copyGrace.
+// finishIO waits for the output copies, bounded by copyGrace. With files
+// only there is no copy, and nothing to start a waiter for.
 func (p *Process) finishIO() {
-	done := make(chan struct{})
-	go func() {
-		p.io.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(copyGrace):
-		p.io.closeReaders()
-		<-done
+	if len(p.io.readers) > 0 {
+		done := make(chan struct{})
+		go func() {
+			p.io.wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(copyGrace):
+			p.io.closeReaders()
+			<-done
+		}
 	}
 	p.io.closeReaders()
 	if p.io.copyErr != nil && p.err == nil {
