@@ -28,6 +28,14 @@
 //	             a terminal handed in is restored after the run
 //	seccomp      seccomp.Default()
 //
+// Where namespaces are refused (a container under the default seccomp
+// profile, restricted user namespaces), Backend(Landlock) runs the same
+// configuration with no namespace: Landlock, seccomp and rlimits (see
+// Backend, LandlockBestEffort and the README's "Where it runs"). A sandbox
+// never changes backend on its own: a Native run that cannot create its
+// namespaces fails with an *UnavailableError that names Landlock when this
+// host can run it.
+//
 // # What it does not
 //
 // The kernel is shared: a kernel vulnerability reachable through the

@@ -27,6 +27,7 @@ type runFDs struct {
 	sync         int   // read end of the sync pipe (parent → init: "go")
 	joinNet      int   // a pooled network namespace for init to join, or -1
 	cgroupProcs  []int // the run's cgroup.procs files, for the command
+	landlock     []int // the Landlock backend's rules' O_PATH descriptors, for the command
 	stdio        []int // the command's descriptors 0, 1, 2, …; -1 is closed
 }
 
@@ -41,6 +42,7 @@ type runSpec struct {
 	root     *child.Shared     // the planned root filesystem, with Mount
 	pool     bool              // the run's network namespace is pooled after it
 	netCheck *child.NetCheck   // what init checks a joined namespace with
+	landlock *landlockRun      // the Landlock backend's run, or nil
 	fds      runFDs
 }
 
@@ -127,6 +129,7 @@ func planInit(s *runSpec, rp *runPlan) {
 	// init keeps only what it needs; the fork hands it the whole table.
 	keep := []int{fds.report, fds.execR, fds.execW, fds.sync, fds.joinNet}
 	keep = append(keep, fds.cgroupProcs...)
+	keep = append(keep, fds.landlock...)
 	keep = append(keep, fds.stdio...)
 	gapsClose(seq, keep)
 	planPdeathsig(seq)
@@ -191,11 +194,14 @@ func planInit(s *runSpec, rp *runPlan) {
 
 // canShareMemory says whether init may share the embedding process's memory
 // (child.Plan.VM): only where the command can never reach init, because it
-// runs under another uid than init's root and without capabilities, and
-// init need not change the shared mm's state. A time namespace needs a
-// real fork on Linux 6.1.
+// runs under another uid than init's root and without capabilities, or,
+// with the Landlock backend, because Landlock refuses it ptrace access to
+// any process outside its domain (so /proc/PID/mem and the like) — init's
+// memory is then no more exposed than the embedding process itself, of the
+// same uid — and init need not change the shared mm's state. A time
+// namespace needs a real fork on Linux 6.1.
 func canShareMemory(c *config, ns Namespace) bool {
-	return child.VMSupported && os.Geteuid() == 0 && ns&(User|Time) == 0 && c.uid != 0
+	return child.VMSupported && ns&(User|Time) == 0 && (c.backend == Landlock || os.Geteuid() == 0 && c.uid != 0)
 }
 
 // sigactionSize is sizeof(struct sigaction) as rt_sigaction(2) takes it on
@@ -280,7 +286,11 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 		lim := &unix.Rlimit{Cur: rl.cur, Max: rl.max}
 		seq.Add(child.Info{Stage: child.StageRlimit, Index: rl.resource}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&p.Keeper, lim), 0)
 	}
-	planIdentity(p, seq, c.uid, c.gid, rp.userns)
+	if s.landlock != nil && !s.landlock.root {
+		planUnprivilegedIdentity(p, seq)
+	} else {
+		planIdentity(p, seq, c.uid, c.gid, rp.userns)
+	}
 	// The change of ids cleared the parent-death signal: set it again,
 	// then make sure init did not die before (the command would have been
 	// reparented).
@@ -296,6 +306,9 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	seq.Add(info(child.StageUmask), unix.SYS_UMASK, 0o022)
 	if p.VM {
 		planSignalReset(p, seq)
+	}
+	if s.landlock != nil {
+		s.landlock.planRestrict(p, seq)
 	}
 	if filter := s.filter; len(filter) > 0 {
 		prog := &unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}

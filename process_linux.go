@@ -26,6 +26,7 @@ const (
 	stopCPU
 	stopOutput
 	stopKill
+	stopMemory // the Landlock backend's poller (no cgroup)
 )
 
 // Process is a command running in a sandbox.
@@ -40,7 +41,8 @@ type Process struct {
 	io      *stdio
 	out     *outputCounter
 	cg      cgroup.Group
-	netfd   int // the run's network namespace, to pool after it, or -1
+	ll      *landlockRun // the Landlock backend's run, or nil
+	netfd   int          // the run's network namespace, to pool after it, or -1
 	ttys    []*ttyState
 	started time.Time
 
@@ -92,10 +94,8 @@ func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
 	}
 	cfg := s.cfg
 	cfg.mounts = append([]mountSpec(nil), cfg.mounts...)
-	if cfg.backend != Native {
-		if err := cfg.backend.Available(); err != nil {
-			return nil, err
-		}
+	if err := cfg.ready(); err != nil {
+		return nil, err
 	}
 	ns, err := cfg.namespaces()
 	if err != nil {
@@ -110,8 +110,13 @@ func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
 		return nil, err
 	}
 	p := &Process{cfg: &cfg, cmd: c, log: cfg.logger, done: make(chan struct{}), pidfd: -1, netfd: -1}
+	if cfg.backend == Landlock {
+		if p.ll, err = prepareLandlock(&cfg, c); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.launch(ns, cmd, filter); err != nil {
-		return nil, err
+		return nil, cfg.namespacesRefused(err)
 	}
 	p.watch(ctx)
 	return p, nil
@@ -120,6 +125,9 @@ func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
 // namespaces resolves the run's namespace set and checks that the rest of
 // the configuration can work with it.
 func (c *config) namespaces() (Namespace, error) {
+	if c.backend == Landlock {
+		return 0, nil // checkLandlock checked the rest
+	}
 	ns := defaultNamespaces
 	if c.nsSet {
 		ns = c.ns
@@ -143,7 +151,7 @@ func (c *config) namespaces() (Namespace, error) {
 // planRun turns that into the child's steps, and fork starts init and waits
 // until the command has started or failed to.
 func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) (err error) {
-	spec := &runSpec{cfg: p.cfg, ns: ns, cmd: p.cmd, filter: filter}
+	spec := &runSpec{cfg: p.cfg, ns: ns, cmd: p.cmd, filter: filter, landlock: p.ll}
 	h := &launchFDs{syncW: -1}
 	defer func() {
 		h.closeChild()
@@ -235,14 +243,19 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 		s.fds.stdio = append(s.fds.stdio, fd)
 	}
 	if cfg.limits.needCgroup() {
-		if p.cg, err = newRunCgroup(cfg); err != nil {
+		if p.cg, err = p.makeCgroup(); err != nil {
 			return err
 		}
+	}
+	if p.cg != nil {
 		if s.fds.cgroupProcs, err = openProcs(p.cg); err != nil {
 			return err
 		}
 		h.child = append(h.child, s.fds.cgroupProcs...)
 	}
+	// The rules' descriptors: the child's, closed here once it has them.
+	s.fds.landlock = p.ll.takeFDs()
+	h.child = append(h.child, s.fds.landlock...)
 	p.planNet(s)
 	return nil
 }
@@ -354,6 +367,7 @@ func (p *Process) cleanupFailed() {
 	if p.cg != nil {
 		removeCgroup(p.cg)
 	}
+	p.ll.release()
 	p.releaseNet(false)
 	close(p.done)
 }

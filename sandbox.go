@@ -59,6 +59,9 @@ type config struct {
 	freshNet bool
 	roots    *rootCache
 	backend  Backend
+
+	landlockBestEffort bool // see LandlockBestEffort
+	probe              bool // a backend's availability probe: skip the availability check
 }
 
 type rlimitSpec struct {

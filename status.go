@@ -5,11 +5,15 @@ import "fmt"
 // Status classifies how a started command ended. It is decided from
 // evidence the sandbox produced, with a fixed precedence (highest first):
 //
-//	MemoryLimitExceeded   the cgroup's OOM-kill counter rose during the run
+//	MemoryLimitExceeded   the cgroup's OOM-kill counter rose during the run;
+//	                      without a cgroup (Landlock backend), our poller
+//	                      saw the run's memory reach MemoryLimit
 //	OutputLimitExceeded   our output counter reached OutputLimit, or a write
 //	                      beyond RLIMIT_FSIZE raised SIGXFSZ
-//	CPUTimeLimitExceeded  the cgroup's CPU usage reached CPUTimeLimit, or the
-//	                      RLIMIT_CPU backstop raised SIGXCPU/SIGKILL
+//	CPUTimeLimitExceeded  the cgroup's CPU usage (without a cgroup: that of
+//	                      every process of the run, polled and at the end)
+//	                      reached CPUTimeLimit, or the RLIMIT_CPU backstop
+//	                      raised SIGXCPU/SIGKILL
 //	WallTimeLimitExceeded our wall-clock timer fired
 //	Killed                Process.Kill or the context ended the run
 //	Signaled              the command died of a signal we did not send
@@ -54,6 +58,7 @@ func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // evidence is what the sandbox observed about one run.
 type evidence struct {
 	oomKilled   bool // the cgroup's OOM-kill counter rose
+	memoryLimit bool // without a cgroup: our poller saw the run's memory reach MemoryLimit
 	outputLimit bool // our output counter hit the limit
 	cpuLimit    bool // CPU usage reached the limit
 	wallLimit   bool // our wall timer fired
@@ -66,7 +71,7 @@ type evidence struct {
 // classify applies the documented precedence.
 func classify(e evidence) Status {
 	switch {
-	case e.oomKilled:
+	case e.oomKilled || e.memoryLimit:
 		return MemoryLimitExceeded
 	case e.outputLimit:
 		return OutputLimitExceeded

@@ -33,6 +33,13 @@ func (p *Process) watch(ctx context.Context) {
 			}
 		}()
 	}
+	if p.ll != nil && p.ll.polling && (p.ll.limits.memory > 0 || p.ll.limits.cpuTime > 0) {
+		p.watchers.Add(1)
+		go func() {
+			defer p.watchers.Done()
+			p.pollTree()
+		}()
+	}
 	if p.cg != nil && p.cfg.limits.cpuTime > 0 {
 		p.watchers.Add(1)
 		go func() {
@@ -99,6 +106,9 @@ func (p *Process) wait() {
 	}
 	// Every process of the run is gone: nothing changes its terminals now.
 	restoreTerminals(p.ttys)
+	if err := p.ll.release(); err != nil && p.err == nil {
+		p.err = err
+	}
 	p.finishIO()
 	p.mu.Lock()
 	p.finished = true
@@ -113,6 +123,8 @@ func (p *Process) wait() {
 	ev.outputLimit = why&stopOutput != 0 ||
 		(p.cfg.limits.output > 0 && ev.signal == int(unix.SIGXFSZ))
 	ev.killed = why&stopKill != 0
+	ev.memoryLimit = why&stopMemory != 0
+	p.landlockEvidence(res, &ev)
 	res.Status = classify(ev)
 	res.ExitCode = ev.exitCode
 	if ev.signal != 0 {

@@ -27,6 +27,10 @@ const (
 	StageBindSource
 	StageChroot
 	StageMountPoint
+	StageLandlock     // the Landlock backend's preparation
+	StageLandlockRule // also the command's landlock_add_rule
+	StageTmpdir
+	StageTmpdirRemove
 
 	// init.
 	StageCloseFDs
@@ -67,60 +71,68 @@ const (
 	StageSignals
 	StageSeccomp
 	StageExecve
+	StageLandlockRuleset
+	StageLandlockRestrict
 
 	numStages
 )
 
 var stageNames = [numStages]string{
-	StageUnknown:       "unknown",
-	StagePipe:          "pipe",
-	StageStdio:         "stdio",
-	StageClone:         "clone",
-	StageIDMaps:        "id maps",
-	StageSync:          "sync",
-	StageInit:          "init",
-	StagePrctl:         "prctl",
-	StageCgroup:        "cgroup",
-	StageCgroupJoin:    "cgroup join",
-	StageCgroupStats:   "cgroup stats",
-	StageCgroupRemove:  "cgroup remove",
-	StageBindSource:    "bind source",
-	StageChroot:        "chroot",
-	StageMountPoint:    "mount point",
-	StageCloseFDs:      "close fds",
-	StagePdeathsig:     "pdeathsig",
-	StageParentAlive:   "parent alive",
-	StageJoinNet:       "join network namespace",
-	StageSetuid:        "setuid",
-	StageUnshareTime:   "unshare time",
-	StageTimeOffsets:   "time offsets",
-	StageSetsid:        "setsid",
-	StageUmask:         "umask",
-	StageSethostname:   "sethostname",
-	StageLoopback:      "loopback",
-	StageNonDumpable:   "non-dumpable",
-	StageFork:          "fork",
-	StageMount:         "mount",
-	StageMkdir:         "mkdir",
-	StageMknod:         "mknod",
-	StageMountSetattr:  "mount_setattr",
-	StagePivotRoot:     "pivot_root",
-	StageUmount:        "umount",
-	StageSymlink:       "symlink",
-	StageChdir:         "chdir",
-	StageOpen:          "open",
-	StageWrite:         "write",
-	StageClose:         "close",
-	StageUnshareCgroup: "unshare cgroup",
-	StageSetpgid:       "setpgid",
-	StageFDs:           "fds",
-	StageRlimit:        "rlimit",
-	StageCapabilities:  "capabilities",
-	StageSecurebits:    "securebits",
-	StageNoNewPrivs:    "no_new_privs",
-	StageSignals:       "signals",
-	StageSeccomp:       "seccomp",
-	StageExecve:        "execve",
+	StageUnknown:          "unknown",
+	StagePipe:             "pipe",
+	StageStdio:            "stdio",
+	StageClone:            "clone",
+	StageIDMaps:           "id maps",
+	StageSync:             "sync",
+	StageInit:             "init",
+	StagePrctl:            "prctl",
+	StageCgroup:           "cgroup",
+	StageCgroupJoin:       "cgroup join",
+	StageCgroupStats:      "cgroup stats",
+	StageCgroupRemove:     "cgroup remove",
+	StageBindSource:       "bind source",
+	StageChroot:           "chroot",
+	StageMountPoint:       "mount point",
+	StageLandlock:         "landlock",
+	StageLandlockRule:     "landlock rule",
+	StageTmpdir:           "TMPDIR",
+	StageTmpdirRemove:     "remove TMPDIR",
+	StageCloseFDs:         "close fds",
+	StagePdeathsig:        "pdeathsig",
+	StageParentAlive:      "parent alive",
+	StageJoinNet:          "join network namespace",
+	StageSetuid:           "setuid",
+	StageUnshareTime:      "unshare time",
+	StageTimeOffsets:      "time offsets",
+	StageSetsid:           "setsid",
+	StageUmask:            "umask",
+	StageSethostname:      "sethostname",
+	StageLoopback:         "loopback",
+	StageNonDumpable:      "non-dumpable",
+	StageFork:             "fork",
+	StageMount:            "mount",
+	StageMkdir:            "mkdir",
+	StageMknod:            "mknod",
+	StageMountSetattr:     "mount_setattr",
+	StagePivotRoot:        "pivot_root",
+	StageUmount:           "umount",
+	StageSymlink:          "symlink",
+	StageChdir:            "chdir",
+	StageOpen:             "open",
+	StageWrite:            "write",
+	StageClose:            "close",
+	StageUnshareCgroup:    "unshare cgroup",
+	StageSetpgid:          "setpgid",
+	StageFDs:              "fds",
+	StageRlimit:           "rlimit",
+	StageCapabilities:     "capabilities",
+	StageSecurebits:       "securebits",
+	StageNoNewPrivs:       "no_new_privs",
+	StageSignals:          "signals",
+	StageSeccomp:          "seccomp",
+	StageExecve:           "execve",
+	StageLandlockRuleset:  "landlock ruleset",
+	StageLandlockRestrict: "landlock restrict",
 }
 
 func (s Stage) String() string {
