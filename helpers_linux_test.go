@@ -20,9 +20,10 @@ import (
 func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 
 var (
-	probeOnce sync.Once
-	probeDir  string
-	probeErr  error
+	probeOnce   sync.Once
+	probeDir    string
+	probeErr    error
+	probeShared string
 )
 
 // probe returns the directory holding the static probe program (see
@@ -30,6 +31,10 @@ var (
 func probe(t testing.TB) string {
 	t.Helper()
 	probeOnce.Do(func() {
+		if d := os.Getenv(probeDirEnv); d != "" {
+			probeShared = d // built by the process that re-executed this one
+			return
+		}
 		dir, err := os.MkdirTemp("", "sandbox-probe-")
 		if err != nil {
 			probeErr = err
@@ -47,8 +52,15 @@ func probe(t testing.TB) string {
 	if probeErr != nil {
 		t.Fatalf("probe: %v", probeErr)
 	}
+	if probeShared != "" {
+		return probeShared
+	}
 	return probeDir
 }
+
+// probeDirEnv names a directory holding the probe program, for a test
+// process re-executed by another that built it.
+const probeDirEnv = "SANDBOX_TEST_PROBE_DIR"
 
 // run runs argv in sb, returning the result and what it printed.
 func run(t testing.TB, sb *Sandbox, argv ...string) (*Result, string) {

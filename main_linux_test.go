@@ -19,6 +19,16 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(embedderEnv); spec != "" {
 		os.Exit(embedderMain(spec))
 	}
+	if os.Getenv(lockdownEnv) != "" {
+		// Re-executed by TestLockdown: enter the locked-down container.
+		if err := enterLockdown(); err != nil {
+			println("lockdown:", err.Error())
+			os.Exit(1)
+		}
+	}
+	if marker := os.Getenv(landlockCrasherEnv); marker != "" {
+		os.Exit(landlockCrasherMain(marker))
+	}
 	// The runtime makes its poller's descriptors on first use: make them now
 	// so that the tests' descriptor counts start from a settled baseline.
 	if r, w, err := os.Pipe(); err == nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,8 @@ func doctor(w io.Writer) int {
 	checks = append(checks, check{name: "seccomp filters", ok: err == nil && strings.Contains(string(actions), "kill_process"),
 		detail: strings.TrimSpace(string(actions)), fix: "a kernel with CONFIG_SECCOMP_FILTER"})
 	checks = append(checks, usernsCheck())
+	checks = append(checks, landlockCheck())
+	checks = append(checks, backendChecks()...)
 	res, err := sandbox.New().Run(exec.Command("true"))
 	live := check{name: "default sandbox runs `true`", ok: err == nil && res.Status == sandbox.OK}
 	if err != nil {
@@ -85,4 +88,40 @@ func usernsCheck() check {
 		c.ok, c.fix = false, "an AppArmor profile allowing userns for this program, or sysctl kernel.apparmor_restrict_unprivileged_userns=0"
 	}
 	return c
+}
+
+// landlockCheck reports the kernel's Landlock ABI version, which says what
+// the Landlock backend can confine.
+func landlockCheck() check {
+	c := check{name: "Landlock", fix: "Linux ≥ 6.12 with landlock in the lsm= boot parameter"}
+	// landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION), landlock(7)
+	abi, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
+	if e != 0 {
+		c.detail = "unavailable: " + e.Error()
+		return c
+	}
+	c.ok = abi >= 6
+	c.detail = fmt.Sprintf("ABI %d (files; TCP from 4; signal and abstract socket scoping from 6)", abi)
+	return c
+}
+
+// backendChecks says, for each backend, whether this host can run it, or
+// what is missing and how to get it.
+func backendChecks() []check {
+	var checks []check
+	for _, b := range []sandbox.Backend{sandbox.Native, sandbox.Landlock, sandbox.GVisor} {
+		c := check{name: "backend " + b.String(), ok: true, detail: "available"}
+		if err := b.Available(); err != nil {
+			c.ok, c.detail = false, err.Error()
+			var ue *sandbox.UnavailableError
+			if errors.As(err, &ue) {
+				c.detail, c.fix = ue.Missing, ue.Fix
+				if ue.Err != nil {
+					c.detail += " (" + ue.Err.Error() + ")"
+				}
+			}
+		}
+		checks = append(checks, c)
+	}
+	return checks
 }

@@ -36,6 +36,8 @@ type options struct {
 	dir      string
 	setEnv   []string
 	backend  string
+
+	landlockBestEffort bool
 }
 
 type listFlag struct{ v *[]string }
@@ -65,6 +67,7 @@ func parseFlags(args []string) (*options, []string, error) {
 	fs.Var(listFlag{&o.setEnv}, "env", "KEY=VALUE environment variable for the command (repeatable; default: only PATH)")
 	fs.StringVar(&o.dir, "dir", "", "working directory inside the sandbox (default /)")
 	fs.StringVar(&o.backend, "backend", "native", "isolation backend: native, landlock or gvisor")
+	fs.BoolVar(&o.landlockBestEffort, "landlock-best-effort", false, "with --backend landlock: run without the layers an older kernel's Landlock lacks")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, usage(fs)
@@ -95,6 +98,9 @@ func (o *options) sandbox() (*sandbox.Sandbox, error) {
 		return nil, fmt.Errorf("--backend: unknown backend %q (native, landlock, gvisor)", o.backend)
 	}
 	sb.Backend(b)
+	if o.landlockBestEffort {
+		sb.LandlockBestEffort()
+	}
 	if o.root != "" {
 		sb.Chroot(o.root)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sandboxkit/sandbox"
 	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
@@ -46,6 +47,20 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--seccomp", policy, "--", "mkdir", "/tmp/d"}, 1, ""},
 		{[]string{"--seccomp", "strict", "--", "/usr/bin/python3", "-c", "import socket; socket.socket()"}, 1, ""},
 		{[]string{"--mem", "tiny", "--", "true"}, 2, ""},
+	}
+	if err := sandbox.Landlock.Available(); err == nil {
+		tests = append(tests, []struct {
+			args []string
+			code int
+			json string
+		}{
+			{[]string{"--backend", "landlock", "--cpu-time", "200ms", "--json", "--", "sh", "-c", "while :; do :; done"}, exitCPUTime, `"status":"CPUTimeLimitExceeded"`},
+			{[]string{"--backend", "landlock", "--", "cat", "/etc/hostname"}, 1, ""},
+			{[]string{"--backend", "landlock", "--landlock-best-effort", "--", "true"}, 0, ""},
+			{[]string{"--backend", "landlock", "--bind", "/srv:/x", "--", "true"}, exitSetup, ""},
+		}...)
+	} else {
+		t.Logf("no --backend landlock cases: %v", err)
 	}
 	for _, tt := range tests {
 		cmd := exec.Command(bin, tt.args...)
@@ -145,4 +160,26 @@ func sleeping(arg string) []string {
 		}
 	}
 	return pids
+}
+
+// TestDoctorBackends: sbx doctor says, for each backend, available or why
+// not and how to fix it.
+func TestDoctorBackends(t *testing.T) {
+	bin := sbxBinary(t)
+	out, err := exec.Command(bin, "doctor").Output()
+	if err != nil {
+		t.Fatalf("sbx doctor: %v\n%s", err, out)
+	}
+	wants := []string{"backend native ", "backend landlock ", "backend gvisor ", "Landlock   "}
+	if sandbox.Native.Available() == nil {
+		wants = append(wants, "ok   backend native                 available")
+	}
+	if sandbox.Landlock.Available() == nil {
+		wants = append(wants, "ok   backend landlock               available", "ok   Landlock                       ABI ")
+	}
+	for _, want := range wants {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("sbx doctor lacks %q:\n%s", want, out)
+		}
+	}
 }

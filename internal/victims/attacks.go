@@ -33,6 +33,11 @@ const (
 	// host (the test creates one with shmget(IPC_PRIVATE) first and removes
 	// it after), so that seeing none proves the IPC namespace.
 	NeedHostIPC
+	// NeedUnixSocket: host processes listen on unix sockets beside
+	// Host.Marker, Marker+".sock" (stream) and Marker+".dgram" (datagram),
+	// both mode 0777, so that only the sandbox can keep the sandbox's uid
+	// from them.
+	NeedUnixSocket
 )
 
 // Expect is how a sandbox stops an attack.
@@ -76,6 +81,10 @@ type Attack struct {
 	// provides that ABI. Whether it exists on a kernel is shown by a run
 	// with no filter: see ReachesFilter.
 	ForeignABI string
+	// LandlockGap, when not empty, says why the Landlock backend (no
+	// namespace) cannot stop the attack: it escapes there, and the escape
+	// tests assert that it does, so that the README's table stays true.
+	LandlockGap string
 }
 
 // Host holds the fixtures a test provides; Args passes them to the
@@ -164,7 +173,7 @@ func (a Attack) ReachesFilter(unfiltered Outcome) (reached bool, evidence string
 }
 
 func (n Needs) String() string {
-	names := []string{"marker", "host pid", "port", "abstract socket", "tty", "host SysV IPC"}
+	names := []string{"marker", "host pid", "port", "abstract socket", "tty", "host SysV IPC", "host unix sockets"}
 	var s []string
 	for i, name := range names {
 		if n&(1<<i) != 0 {
@@ -188,13 +197,19 @@ func Lookup(name string) (Attack, bool) {
 }
 
 // MarkdownTable returns the README's table of attacks:
-// "| attack | class | what it tries |", one row per attack, in order.
+// "| attack | class | what it tries | Landlock backend |", one row per
+// attack, in order; the last column is "stopped", or "**not stopped**"
+// and the LandlockGap.
 func MarkdownTable() string {
 	var b strings.Builder
-	b.WriteString("| attack | class | what it tries |\n| --- | --- | --- |\n")
+	b.WriteString("| attack | class | what it tries | Landlock backend |\n| --- | --- | --- | --- |\n")
 	esc := strings.NewReplacer("|", `\|`)
 	for _, a := range Attacks {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.Name, esc.Replace(a.Class), esc.Replace(a.Description))
+		ll := "stopped"
+		if a.LandlockGap != "" {
+			ll = "**not stopped**: " + esc.Replace(a.LandlockGap)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", a.Name, esc.Replace(a.Class), esc.Replace(a.Description), ll)
 	}
 	return b.String()
 }

@@ -128,14 +128,17 @@ func TestCheck(t *testing.T) {
 func TestMarkdownTable(t *testing.T) {
 	md := MarkdownTable()
 	lines := strings.Split(strings.TrimSuffix(md, "\n"), "\n")
-	if len(lines) != len(Attacks)+2 || lines[0] != "| attack | class | what it tries |" || lines[1] != "| --- | --- | --- |" {
+	if len(lines) != len(Attacks)+2 || lines[0] != "| attack | class | what it tries | Landlock backend |" || lines[1] != "| --- | --- | --- | --- |" {
 		t.Fatalf("table header or length wrong:\n%s", md)
 	}
 	for i, a := range Attacks {
 		if !strings.HasPrefix(lines[i+2], "| "+a.Name+" | "+a.Class+" | ") {
 			t.Errorf("row %d = %q", i, lines[i+2])
 		}
-		if strings.Count(strings.ReplaceAll(lines[i+2], `\|`, ""), "|") != 4 {
+		if ll := strings.HasSuffix(lines[i+2], " | stopped |"); ll != (a.LandlockGap == "") {
+			t.Errorf("row %d: the Landlock column does not follow LandlockGap %q: %q", i, a.LandlockGap, lines[i+2])
+		}
+		if strings.Count(strings.ReplaceAll(lines[i+2], `\|`, ""), "|") != 5 {
 			t.Errorf("row %d has an unescaped '|': %q", i, lines[i+2])
 		}
 	}

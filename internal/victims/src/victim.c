@@ -168,10 +168,13 @@ static int marker_via(const char *prefix) {
 	return blocked("open %s: %s", p, E(errno));
 }
 
-/* tmpdir makes a fresh directory under /tmp (or returns NULL). */
+/* tmpdir makes a fresh directory under $TMPDIR when it is an absolute path
+ * (the Landlock backend's private one), else under /tmp (or returns NULL). */
 static char *tmpdir(void) {
-	static char d[64];
-	snprintf(d, sizeof d, "/tmp/victim-%s-XXXXXX", name);
+	static char d[PATH_MAX];
+	const char *t = getenv("TMPDIR");
+	if (!t || t[0] != '/' || strlen(t) > PATH_MAX - 64) t = "/tmp";
+	snprintf(d, sizeof d, "%s/victim-%s-XXXXXX", t, name);
 	return mkdtemp(d);
 }
 
@@ -203,8 +206,10 @@ static int chroot_escape(void) {
 	need_marker();
 	char *d = tmpdir();
 	if (!d) return blocked("mkdtemp in /tmp: %s", E(errno));
-	int parent = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	const char *base = strrchr(d, '/') + 1;
+	char pdir[PATH_MAX];
+	snprintf(pdir, sizeof pdir, "%.*s", (int)(base - 1 - d), d);
+	int parent = open(pdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (chroot(d) < 0) {
 		int e = errno;
 		unlinkat(parent, base, AT_REMOVEDIR);
@@ -1142,6 +1147,137 @@ static int sysv_host(void) {
  * line and memory figures are the host program's. */
 static int proc_1_cmdline(void) { return read_file("/proc/1/cmdline"); }
 static int proc_1_status(void) { return read_file("/proc/1/status"); }
+/* ---- issue 12: without namespaces (the Landlock backend) ------------------ */
+
+/* What the sandbox's init is to the command: its parent. Inside New() it
+ * is the PID namespace's init (pid 1); without a PID namespace it is a
+ * host process. */
+static int proc_parent_mem(void) {
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/mem", (int)getppid());
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return blocked("open %s: %s", p, E(errno));
+	close(fd);
+	return escaped("opened %s, the memory of the sandbox's init", p);
+}
+/* Signal 0 proves the permission; a PID namespace's init (pid 1) is the
+ * kill-init case: the kernel drops SIGKILL from inside, which this checks
+ * the same way. Nothing but signal 0 reaches a parent that is not pid 1. */
+static int kill_parent(void) {
+	pid_t pp = getppid();
+	if (kill(pp, 0) != 0) return blocked("kill(%d, 0), the sandbox's init: %s", (int)pp, E(errno));
+	if (pp != 1) return escaped("kill(%d, 0) succeeded: may signal the sandbox's init", (int)pp);
+	int r = kill(1, SIGKILL);
+	int e = errno;
+	usleep(100000);
+	if (kill(1, 0) == 0 || errno == EPERM)
+		return blocked("the parent is a PID namespace's init: kill(1, SIGKILL) = %s; it is still alive", r == 0 ? "0 (ignored)" : E(e));
+	return escaped("init is gone after kill(1, SIGKILL): %s", E(errno));
+}
+static void need_hostpid(void) {
+	if (hostpid <= 2 || hostpid == getpid()) {
+		fprintf(stderr, "victim %s: HOSTPID %d is not a usable host pid\n", name, (int)hostpid);
+		exit(2);
+	}
+}
+static int proc_host_environ(void) {
+	char p[64];
+	need_hostpid();
+	snprintf(p, sizeof p, "/proc/%d/environ", (int)hostpid);
+	return read_file(p);
+}
+static int proc_host_cmdline(void) {
+	char p[64];
+	need_hostpid();
+	snprintf(p, sizeof p, "/proc/%d/cmdline", (int)hostpid);
+	return read_file(p);
+}
+/* The host's listening socket in the table of the network namespace the
+ * sandbox's /proc/net shows. */
+static int proc_net_tcp(void) {
+	int port = port_arg ? atoi(port_arg) : 0;
+	if (port <= 0 || port > 65535) {
+		fprintf(stderr, "victim proc-net-tcp: PORT must be a host TCP port\n");
+		exit(2);
+	}
+	FILE *f = fopen("/proc/net/tcp", "re");
+	if (!f) return blocked("open /proc/net/tcp: %s", E(errno));
+	char line[512], want[16];
+	snprintf(want, sizeof want, ":%04X ", port);
+	int lines = 0;
+	while (fgets(line, sizeof line, f)) {
+		lines++;
+		char *local = strchr(line, ':'); /* "  sl: local rem st ..." */
+		if (local && strstr(local + 1, want) == strchr(local + 1, ':')) {
+			fclose(f);
+			return escaped("/proc/net/tcp lists the host's socket on 127.0.0.1:%d", port);
+		}
+	}
+	fclose(f);
+	return blocked("/proc/net/tcp (%d lines) does not list the host's port %d", lines, port);
+}
+static int sysv_proc(void) {
+	FILE *f = fopen("/proc/sysvipc/shm", "re");
+	if (!f) return blocked("open /proc/sysvipc/shm: %s", E(errno));
+	char line[512];
+	int n = -1; /* a header line */
+	while (fgets(line, sizeof line, f)) n++;
+	fclose(f);
+	if (n > 0) return escaped("/proc/sysvipc/shm lists %d shared memory segments", n);
+	return blocked("/proc/sysvipc/shm lists no segment");
+}
+/* A host unix socket next to MARKER: MARKER.sock (stream), MARKER.dgram
+ * (datagram), mode 0777, a host process listening on each. */
+static void sock_path(struct sockaddr_un *a, const char *suffix) {
+	need_marker();
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	snprintf(a->sun_path, sizeof a->sun_path, "%s%s", marker, suffix);
+}
+static int unix_host_path(void) {
+	struct sockaddr_un a;
+	sock_path(&a, ".sock");
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) return blocked("socket(AF_UNIX): %s", E(errno));
+	if (connect(s, (void *)&a, sizeof a) == 0) return escaped("connected to the host's unix socket %s", a.sun_path);
+	return blocked("connect %s: %s", a.sun_path, E(errno));
+}
+/* Past a filter that refuses socket(2): a pair's socket addressing another
+ * socket with sendto. */
+static int unix_dgram_sendto(void) {
+	struct sockaddr_un a;
+	sock_path(&a, ".dgram");
+	char how[256] = "";
+	int types[] = {SOCK_DGRAM, SOCK_STREAM, SOCK_SEQPACKET};
+	const char *names[] = {"dgram", "stream", "seqpacket"};
+	for (int i = 0; i < 3; i++) {
+		int sv[2];
+		size_t k = strlen(how);
+		if (socketpair(AF_UNIX, types[i] | SOCK_CLOEXEC, 0, sv) != 0) {
+			snprintf(how + k, sizeof how - k, "%ssocketpair %s: %s", k ? "; " : "", names[i], E(errno));
+			continue;
+		}
+		ssize_t r = types[i] == SOCK_SEQPACKET ? -1 : sendto(sv[0], "x", 1, MSG_DONTWAIT, (void *)&a, sizeof a);
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		if (types[i] == SOCK_SEQPACKET) { /* the kernel ignores the address: it goes to the peer */
+			snprintf(how + k, sizeof how - k, "%sseqpacket pair: sends only to its peer", k ? "; " : "");
+			continue;
+		}
+		if (r >= 0) return escaped("sendto %s from a %s socketpair succeeded", a.sun_path, names[i]);
+		snprintf(how + k, sizeof how - k, "%ssendto from a %s pair: %s", k ? "; " : "", names[i], E(e));
+	}
+	return blocked("%s", how);
+}
+static int write_beside_marker(void) {
+	char d[PATH_MAX];
+	need_marker();
+	snprintf(d, sizeof d, "%s", marker);
+	char *slash = strrchr(d, '/');
+	if (slash) *slash = 0;
+	return create_in(d);
+}
 
 /* ---- table and main -------------------------------------------------------- */
 
@@ -1247,6 +1383,16 @@ static const struct attack attacks[] = {
 	/* issue 10: process */
 	{"proc-1-cmdline", proc_1_cmdline},
 	{"proc-1-status", proc_1_status},
+	/* issue 12 */
+	{"proc-parent-mem", proc_parent_mem},
+	{"kill-parent", kill_parent},
+	{"proc-host-environ", proc_host_environ},
+	{"proc-host-cmdline", proc_host_cmdline},
+	{"proc-net-tcp", proc_net_tcp},
+	{"sysv-proc", sysv_proc},
+	{"unix-host-path", unix_host_path},
+	{"unix-dgram-sendto", unix_dgram_sendto},
+	{"write-beside-marker", write_beside_marker},
 };
 
 int main(int argc, char **argv) {
