@@ -18,12 +18,12 @@ func TestBenchSmall(t *testing.T) {
 	before, _ := os.ReadDir(os.TempDir())
 	var out, errs strings.Builder
 	code := run(context.Background(), []string{"-runs", "5", "-rounds", "1", "-duration", "200ms",
-		"-only", "exec,library", "-install=false", "-judge=false"}, &out, &errs)
+		"-only", "exec,library,landlock", "-install=false", "-judge=false"}, &out, &errs)
 	t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errs.String())
 	if code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
-	for _, row := range []string{"| exec | ", "| library | "} {
+	for _, row := range []string{"| exec | ", "| library | ", "| landlock | "} {
 		if !strings.Contains(out.String(), row) {
 			t.Errorf("the table has no row starting %q", row)
 		}

@@ -163,11 +163,17 @@ func (e *env) execRunner() (*runner, error) {
 	return &runner{name: "exec", inProc: true, run: func() error { return runCmd(e.trueBin) }}, nil
 }
 
-// libRunner runs /b/true through one reused *sandbox.Sandbox.
+// libRunner runs /b/true through one reused *sandbox.Sandbox. The
+// Landlock backend shows host paths in place: it runs e.trueBin.
 func (e *env) libRunner(name string, sb *sandbox.Sandbox) (*runner, error) {
-	sb = sb.Bind(e.dir, "/b")
+	bin := "/b/true"
+	if strings.HasPrefix(name, "landlock") {
+		sb, bin = sb.Backend(sandbox.Landlock).Bind(e.dir, e.dir), e.trueBin
+	} else {
+		sb = sb.Bind(e.dir, "/b")
+	}
 	run := func() error {
-		res, err := sb.Run(exec.Command("/b/true"))
+		res, err := sb.Run(exec.Command(bin))
 		if err != nil {
 			return err
 		}
@@ -200,7 +206,7 @@ func (e *env) bwrapRunner() (*runner, error) {
 }
 
 // runnerNames are the runners in table order.
-var runnerNames = []string{"exec", "library", "library+limits", "sbx", "bubblewrap", "crun", "runc"}
+var runnerNames = []string{"exec", "library", "library+limits", "landlock", "landlock+limits", "sbx", "bubblewrap", "crun", "runc"}
 
 // newRunner sets up the runner called name.
 func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
@@ -209,8 +215,10 @@ func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
 		return e.execRunner()
 	case "library":
 		return e.libRunner(name, sandbox.New())
-	case "library+limits":
+	case "library+limits", "landlock+limits":
 		return e.libRunner(name, sandbox.New().MemoryLimit(256<<20).PidsLimit(64).CPUTimeLimit(time.Second))
+	case "landlock":
+		return e.libRunner(name, sandbox.New())
 	case "sbx":
 		return e.sbxRunner()
 	case "bubblewrap":

@@ -37,12 +37,12 @@ func judgeInteractive(ctx context.Context, cfg Config, lang language) (*Report, 
 		return nil, fmt.Errorf("no *.in files in %s", cfg.TestsDir)
 	}
 	sort.Strings(ins)
-	work, err := newWorkDir(cfg.Source, lang)
+	work, err := newWorkDir(cfg.Source, lang, cfg.Backend)
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(work.root)
-	iwork, err := newWorkDir(cfg.Interactor, ilang)
+	iwork, err := newWorkDir(cfg.Interactor, ilang, cfg.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -99,10 +99,12 @@ func runInteractive(ctx context.Context, cfg Config, lang language, w workDir, i
 	// than the solution's.
 	inter := runSandbox(cfg, ilang, iw, 2*cfg.TimeLimit, interactorMemory)
 	stderr := &headWriter{max: keepLog}
-	cmd := exec.Command(lang.run[0], lang.run[1:]...)
-	cmd.Env, cmd.Stderr = append([]string{defaultPath}, lang.runEnv...), stderr
-	icmd := exec.Command(ilang.run[0], append(ilang.run[1:], interactorTest)...)
-	icmd.Env, icmd.Stderr = append([]string{defaultPath}, ilang.runEnv...), &headWriter{max: keepLog}
+	pl, ipl := w.place(cfg), iw.place(cfg)
+	argv, iargv := pl.args(lang.run), ipl.args(ilang.run)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env, cmd.Stderr = pl.args(append([]string{defaultPath}, lang.runEnv...)), stderr
+	icmd := exec.Command(iargv[0], append(iargv[1:], interactorTest)...)
+	icmd.Env, icmd.Stderr = ipl.args(append([]string{defaultPath}, ilang.runEnv...)), &headWriter{max: keepLog}
 	icmd.ExtraFiles = []*os.File{test}
 	in, err := sandbox.Interact(ctx, sol, cmd, inter, icmd)
 	if err != nil {

@@ -66,7 +66,7 @@ func Judge(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	work, err := newWorkDir(cfg.Source, lang)
+	work, err := newWorkDir(cfg.Source, lang, cfg.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +98,15 @@ func Judge(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// workDir is a job's host directories, below a root only root can enter:
+// workDir is a job's host directories, below a root only root can enter
+// (and, for the Landlock backend, which shows them in place, pass through):
 // src holds a copy of the source; out is the compile step's, owned by the
 // sandbox's user; bin gets the program the judge copies out of out, and
-// is root's (see takeProgram).
-type workDir struct{ root, src, out, bin string }
+// is root's (see takeProgram); tmp is the compile step's /tmp under the
+// Landlock backend, the sandbox's user's too.
+type workDir struct{ root, src, out, bin, tmp string }
 
-func newWorkDir(source string, lang language) (workDir, error) {
+func newWorkDir(source string, lang language, backend sandbox.Backend) (workDir, error) {
 	code, err := os.ReadFile(source)
 	if err != nil {
 		return workDir{}, err
@@ -113,18 +115,29 @@ func newWorkDir(source string, lang language) (workDir, error) {
 	if err != nil {
 		return workDir{}, err
 	}
-	w := workDir{root: root, src: filepath.Join(root, "src"), out: filepath.Join(root, "out"), bin: filepath.Join(root, "bin")}
+	w := workDir{root: root, src: filepath.Join(root, "src"), out: filepath.Join(root, "out"), bin: filepath.Join(root, "bin"),
+		tmp: filepath.Join(root, "tmp")}
+	// No host user but root reaches the job's files: the sandbox sees its
+	// directories through its mounts, not through root. Without mounts
+	// (Landlock), through root: it may pass, not list; Landlock keeps each
+	// sandbox to its own job's directories.
+	mode := os.FileMode(0o700)
+	if backend == sandbox.Landlock {
+		mode = 0o711
+	}
 	err = errors.Join(
-		// No host user but root reaches the job's files: the sandbox sees
-		// its directories through its mounts, not through root.
-		os.Chmod(root, 0o700),
+		os.Chmod(root, mode),
 		os.Mkdir(w.src, 0o755),
 		os.Mkdir(w.out, 0o755),
 		os.Mkdir(w.bin, 0o755),
+		os.Mkdir(w.tmp, 0o700),
 		os.WriteFile(filepath.Join(w.src, lang.srcName), code, 0o644),
-		// The compiler runs as DefaultUID and writes only here.
-		os.Chown(w.out, sandbox.DefaultUID, sandbox.DefaultGID),
 	)
+	if err == nil && os.Geteuid() == 0 {
+		// The compiler runs as DefaultUID and writes only in out and tmp.
+		// (An unprivileged judge's sandboxes run as itself.)
+		err = errors.Join(os.Chown(w.out, sandbox.DefaultUID, sandbox.DefaultGID), os.Chown(w.tmp, sandbox.DefaultUID, sandbox.DefaultGID))
+	}
 	if err != nil {
 		os.RemoveAll(root)
 		return workDir{}, err
@@ -134,27 +147,33 @@ func newWorkDir(source string, lang language) (workDir, error) {
 
 // compile runs the language's compile step with generous but finite limits.
 func compile(ctx context.Context, cfg Config, lang language, w workDir) (*StepResult, error) {
+	pl := w.place(cfg)
 	sb := sandbox.New().Backend(cfg.Backend).
-		Bind(w.src, srcDir).
-		BindWritable(w.out, outDir).
+		Bind(w.src, pl.src).
+		BindWritable(w.out, pl.out).
 		CPUTimeLimit(compileTime).
 		WallTimeLimit(2 * compileTime).
 		MemoryLimit(compileMemory).
 		PidsLimit(compilePids).
 		OutputLimit(compileOutput)
-	env := append([]string{defaultPath}, lang.compEnv...)
+	env := pl.args(append([]string{defaultPath}, lang.compEnv...))
 	if lang.bigTmp {
-		sb.Tmpfs("/tmp", compileTmp)
-		cache := "/tmp/gocache"
+		if pl.inPlace {
+			sb.BindWritable(w.tmp, w.tmp)
+		} else {
+			sb.Tmpfs("/tmp", compileTmp)
+		}
+		cache := pl.tmp + "/gocache"
 		if cfg.GoCache != "" {
-			sb.BindWritable(cfg.GoCache, cacheDir)
-			cache = cacheDir
+			sb.BindWritable(cfg.GoCache, pl.cache)
+			cache = pl.cache
 		}
 		env = append(env, "GOCACHE="+cache)
 	}
 	log := &headWriter{max: keepLog}
-	cmd := exec.Command(lang.compile[0], lang.compile[1:]...)
-	cmd.Env, cmd.Dir = env, srcDir
+	argv := pl.args(lang.compile)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env, cmd.Dir = env, pl.src
 	cmd.Stdout, cmd.Stderr = log, log
 	res, err := sb.RunContext(ctx, cmd)
 	if err != nil {
@@ -216,11 +235,13 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 		return TestResult{}, err
 	}
 	defer in.Close()
+	pl := w.place(cfg)
 	sb := runSandbox(cfg, lang, w, cfg.TimeLimit, cfg.MemoryLimit).OutputLimit(outputLimit(len(want)))
 	var stdout bytes.Buffer
 	stderr := &headWriter{max: keepLog}
-	cmd := exec.Command(lang.run[0], lang.run[1:]...)
-	cmd.Env = append([]string{defaultPath}, lang.runEnv...)
+	argv := pl.args(lang.run)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = pl.args(append([]string{defaultPath}, lang.runEnv...))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &stdout, stderr
 	res, err := sb.RunContext(ctx, cmd)
 	if err != nil {
@@ -239,15 +260,16 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 // program read-only, the run policy, and the given limits (the wall limit
 // is 3×cpu+1s).
 func runSandbox(cfg Config, lang language, w workDir, cpu time.Duration, mem int64) *sandbox.Sandbox {
+	pl := w.place(cfg)
 	sb := sandbox.New().Backend(cfg.Backend).
-		Bind(w.src, srcDir).
+		Bind(w.src, pl.src).
 		CPUTimeLimit(cpu).
 		WallTimeLimit(3*cpu + time.Second).
 		MemoryLimit(mem).
 		PidsLimit(runPids).
 		Seccomp(runPolicy())
 	if lang.program != "" {
-		sb.Bind(w.bin, binDir)
+		sb.Bind(w.bin, pl.bin)
 	}
 	return sb
 }
