@@ -334,7 +334,10 @@ func runList(p *Plan, ops []Op, list uint32) bool {
 		var e syscall.Errno
 		switch op.Nr {
 		case NrJoinNet:
-			e = joinNet(p, op.Args[0])
+			e = joinNet(op.Args[0])
+			if e == 0 && netDirty(p) {
+				e = replaceNet(p)
+			}
 		case NrSameFile:
 			e = sameFile(p, op)
 		default:
