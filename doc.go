@@ -26,7 +26,8 @@
 //	             leader, it cannot take one), with only stdio and
 //	             ExtraFiles, only cmd.Env; all dies with the embedder;
 //	             a terminal handed in is restored after the run
-//	seccomp      seccomp.Default()
+//	seccomp      seccomp.Default(): sockets only of the families the
+//	             network namespace isolates (no AF_VSOCK, no uevents)
 //
 // Where namespaces are refused (a container under the default seccomp
 // profile, restricted user namespaces), Backend(Landlock) runs the same

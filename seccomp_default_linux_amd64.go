@@ -5,217 +5,263 @@ package sandbox
 
 import "golang.org/x/sys/unix"
 
-// defaultFilter is seccomp.Default() compiled for amd64 (211 instructions).
+// defaultFilter is seccomp.Default() compiled for amd64 (257 instructions).
 var defaultFilter = []unix.SockFilter{
 	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x4},        // 0000  ld   arch
 	{Code: 0x0015, Jt: 1, Jf: 0, K: 0xc000003e}, // 0001  jeq  0xc000003e, 0003, 0002  ; AUDIT_ARCH_X86_64
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x80000000}, // 0002  ret  kill-process
 	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x0},        // 0003  ld   nr
-	{Code: 0x0035, Jt: 125, Jf: 0, K: 0xfb},     // 0004  jge  0xfb, 0130, 0005  ; ioprio_set
-	{Code: 0x0035, Jt: 85, Jf: 0, K: 0xa1},      // 0005  jge  0xa1, 0091, 0006  ; chroot
-	{Code: 0x0035, Jt: 40, Jf: 0, K: 0x87},      // 0006  jge  0x87, 0047, 0007  ; personality
-	{Code: 0x0035, Jt: 30, Jf: 0, K: 0x65},      // 0007  jge  0x65, 0038, 0008  ; ptrace
-	{Code: 0x0035, Jt: 17, Jf: 0, K: 0x11},      // 0008  jge  0x11, 0026, 0009  ; pread64
+	{Code: 0x0035, Jt: 167, Jf: 0, K: 0xf7},     // 0004  jge  0xf7, 0172, 0005  ; waitid
+	{Code: 0x0035, Jt: 125, Jf: 0, K: 0x9d},     // 0005  jge  0x9d, 0131, 0006  ; prctl
+	{Code: 0x0035, Jt: 78, Jf: 0, K: 0x66},      // 0006  jge  0x66, 0085, 0007  ; getuid
+	{Code: 0x0035, Jt: 44, Jf: 0, K: 0x35},      // 0007  jge  0x35, 0052, 0008  ; socketpair
+	{Code: 0x0035, Jt: 11, Jf: 0, K: 0x11},      // 0008  jge  0x11, 0020, 0009  ; pread64
 	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x10},       // 0009  jge  0x10, 0011, 0010  ; ioctl
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0010  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x1c},       // 0011  ld   args[1].hi
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x0},        // 0012  and  0x0
-	{Code: 0x0015, Jt: 0, Jf: 4, K: 0x0},        // 0013  jeq  0x0, 0014, 0018
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x18},       // 0014  ld   args[1].lo
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0015  and  0xffffffff
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x5412},     // 0016  jeq  0x5412, 0017, 0018
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0017  ret  errno:1
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x1c},       // 0018  ld   args[1].hi
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x0},        // 0019  and  0x0
-	{Code: 0x0015, Jt: 0, Jf: 4, K: 0x0},        // 0020  jeq  0x0, 0021, 0025
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x18},       // 0021  ld   args[1].lo
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0022  and  0xffffffff
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x541c},     // 0023  jeq  0x541c, 0024, 0025
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0024  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0025  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x38},       // 0026  jge  0x38, 0028, 0027
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0027  ret  allow
-	{Code: 0x0035, Jt: 8, Jf: 0, K: 0x39},       // 0028  jge  0x39, 0037, 0029
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0029  ld   args[0].hi
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x0},        // 0030  and  0x0
-	{Code: 0x0015, Jt: 0, Jf: 4, K: 0x0},        // 0031  jeq  0x0, 0032, 0036
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0032  ld   args[0].lo
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x7e020080}, // 0033  and  0x7e020080
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x0},        // 0034  jeq  0x0, 0035, 0036
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0035  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0036  ret  errno:1
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x18},       // 0011  ld   args[1].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0012  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x5412},     // 0013  jeq  0x5412, 0014, 0015
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0014  ret  errno:1
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x18},       // 0015  ld   args[1].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0016  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x541c},     // 0017  jeq  0x541c, 0018, 0019
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0018  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0019  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x29},       // 0020  jge  0x29, 0022, 0021
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0021  ret  allow
+	{Code: 0x0035, Jt: 28, Jf: 0, K: 0x2a},      // 0022  jge  0x2a, 0051, 0023
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0023  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0024  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 4, K: 0x10},       // 0025  jeq  0x10, 0026, 0030
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x20},       // 0026  ld   args[2].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0027  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xf},        // 0028  jeq  0xf, 0029, 0030
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0029  ret  errno:1
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0030  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0031  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x1},        // 0032  jeq  0x1, 0033, 0034
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0033  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0034  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0035  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x2},        // 0036  jeq  0x2, 0037, 0038
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0037  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x67},       // 0038  jge  0x67, 0042, 0039
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x66},       // 0039  jge  0x66, 0041, 0040
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0040  ret  errno:1
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0038  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0039  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xa},        // 0040  jeq  0xa, 0041, 0042
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0041  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x68},       // 0042  jge  0x68, 0044, 0043
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0043  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x86},       // 0044  jge  0x86, 0046, 0045
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0042  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0043  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x10},       // 0044  jeq  0x10, 0045, 0046
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0045  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0046  ret  errno:1
-	{Code: 0x0035, Jt: 34, Jf: 0, K: 0x99},      // 0047  jge  0x99, 0082, 0048
-	{Code: 0x0035, Jt: 28, Jf: 0, K: 0x89},      // 0048  jge  0x89, 0077, 0049
-	{Code: 0x0035, Jt: 26, Jf: 0, K: 0x88},      // 0049  jge  0x88, 0076, 0050
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0050  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0051  jeq  0x0, 0052, 0055
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0052  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x0},        // 0053  jeq  0x0, 0054, 0055
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0054  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0055  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0056  jeq  0x0, 0057, 0060
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0057  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x8},        // 0058  jeq  0x8, 0059, 0060
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0059  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0060  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0061  jeq  0x0, 0062, 0065
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0046  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0047  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x11},       // 0048  jeq  0x11, 0049, 0050
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0049  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0050  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0051  ret  allow
+	{Code: 0x0035, Jt: 23, Jf: 0, K: 0x38},      // 0052  jge  0x38, 0076, 0053
+	{Code: 0x0035, Jt: 21, Jf: 0, K: 0x36},      // 0053  jge  0x36, 0075, 0054
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0054  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0055  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x1},        // 0056  jeq  0x1, 0057, 0058
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0057  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0058  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0059  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x2},        // 0060  jeq  0x2, 0061, 0062
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0061  ret  allow
 	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0062  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x20000},    // 0063  jeq  0x20000, 0064, 0065
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0064  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0065  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0066  jeq  0x0, 0067, 0070
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0067  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x20008},    // 0068  jeq  0x20008, 0069, 0070
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0063  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xa},        // 0064  jeq  0xa, 0065, 0066
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0065  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0066  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0067  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x10},       // 0068  jeq  0x10, 0069, 0070
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0069  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0070  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0071  jeq  0x0, 0072, 0075
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0072  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xffffffff}, // 0073  jeq  0xffffffff, 0074, 0075
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0074  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0075  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0076  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x8b},       // 0077  jge  0x8b, 0079, 0078
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0078  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x8c},       // 0079  jge  0x8c, 0081, 0080
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0080  ret  errno:38
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0081  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x9d},       // 0082  jge  0x9d, 0086, 0083
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x9c},       // 0083  jge  0x9c, 0085, 0084
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0070  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0071  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x11},       // 0072  jeq  0x11, 0073, 0074
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0073  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0074  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0075  ret  allow
+	{Code: 0x0035, Jt: 5, Jf: 0, K: 0x39},       // 0076  jge  0x39, 0082, 0077
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0077  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x7e020080}, // 0078  and  0x7e020080
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x0},        // 0079  jeq  0x0, 0080, 0081
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0080  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0081  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x65},       // 0082  jge  0x65, 0084, 0083
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0083  ret  allow
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0084  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0085  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x9f},       // 0086  jge  0x9f, 0088, 0087
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0087  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xa0},       // 0088  jge  0xa0, 0090, 0089
+	{Code: 0x0035, Jt: 34, Jf: 0, K: 0x88},      // 0085  jge  0x88, 0120, 0086
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x68},       // 0086  jge  0x68, 0090, 0087
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x67},       // 0087  jge  0x67, 0089, 0088
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0088  ret  allow
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0089  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0090  ret  allow
-	{Code: 0x0035, Jt: 19, Jf: 0, K: 0xd5},      // 0091  jge  0xd5, 0111, 0092
-	{Code: 0x0035, Jt: 9, Jf: 0, K: 0xb1},       // 0092  jge  0xb1, 0102, 0093
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xa3},       // 0093  jge  0xa3, 0097, 0094
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xa2},       // 0094  jge  0xa2, 0096, 0095
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0095  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0096  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xae},       // 0097  jge  0xae, 0099, 0098
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0098  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xaf},       // 0099  jge  0xaf, 0101, 0100
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0100  ret  errno:38
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0101  ret  errno:1
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xb5},       // 0102  jge  0xb5, 0106, 0103
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xb3},       // 0103  jge  0xb3, 0105, 0104
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0104  ret  errno:38
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0105  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xba},       // 0106  jge  0xba, 0108, 0107
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0107  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xd4},       // 0108  jge  0xd4, 0110, 0109
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0109  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0110  ret  errno:1
-	{Code: 0x0035, Jt: 9, Jf: 0, K: 0xec},       // 0111  jge  0xec, 0121, 0112
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xd8},       // 0112  jge  0xd8, 0116, 0113
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xd6},       // 0113  jge  0xd6, 0115, 0114
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0114  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0115  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xe3},       // 0116  jge  0xe3, 0118, 0117
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0117  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xe4},       // 0118  jge  0xe4, 0120, 0119
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x86},       // 0090  jge  0x86, 0092, 0091
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0091  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x87},       // 0092  jge  0x87, 0094, 0093
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0093  ret  errno:1
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0094  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0095  jeq  0x0, 0096, 0099
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0096  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x0},        // 0097  jeq  0x0, 0098, 0099
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0098  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0099  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0100  jeq  0x0, 0101, 0104
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0101  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x8},        // 0102  jeq  0x8, 0103, 0104
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0103  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0104  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0105  jeq  0x0, 0106, 0109
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0106  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x20000},    // 0107  jeq  0x20000, 0108, 0109
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0108  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0109  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0110  jeq  0x0, 0111, 0114
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0111  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x20008},    // 0112  jeq  0x20008, 0113, 0114
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0113  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0114  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0115  jeq  0x0, 0116, 0119
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0116  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xffffffff}, // 0117  jeq  0xffffffff, 0118, 0119
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0118  ret  allow
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0119  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0120  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xf6},       // 0121  jge  0xf6, 0125, 0122
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xed},       // 0122  jge  0xed, 0124, 0123
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0123  ret  errno:38
+	{Code: 0x0035, Jt: 5, Jf: 0, K: 0x8c},       // 0120  jge  0x8c, 0126, 0121
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x89},       // 0121  jge  0x89, 0123, 0122
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0122  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x8b},       // 0123  jge  0x8b, 0125, 0124
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0124  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xf7},       // 0125  jge  0xf7, 0127, 0126
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0126  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xf8},       // 0127  jge  0xf8, 0129, 0128
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0128  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0125  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x99},       // 0126  jge  0x99, 0128, 0127
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0127  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x9c},       // 0128  jge  0x9c, 0130, 0129
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0129  ret  errno:1
-	{Code: 0x0035, Jt: 39, Jf: 0, K: 0x142},     // 0130  jge  0x142, 0170, 0131
-	{Code: 0x0035, Jt: 19, Jf: 0, K: 0x12b},     // 0131  jge  0x12b, 0151, 0132
-	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x110},      // 0132  jge  0x110, 0142, 0133
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x101},      // 0133  jge  0x101, 0137, 0134
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x100},      // 0134  jge  0x100, 0136, 0135
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0130  ret  errno:38
+	{Code: 0x0035, Jt: 19, Jf: 0, K: 0xb5},      // 0131  jge  0xb5, 0151, 0132
+	{Code: 0x0035, Jt: 9, Jf: 0, K: 0xa3},       // 0132  jge  0xa3, 0142, 0133
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xa0},       // 0133  jge  0xa0, 0137, 0134
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x9f},       // 0134  jge  0x9f, 0136, 0135
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0135  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0136  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x105},      // 0137  jge  0x105, 0139, 0138
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0136  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xa1},       // 0137  jge  0xa1, 0139, 0138
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0138  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x106},      // 0139  jge  0x106, 0141, 0140
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0140  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xa2},       // 0139  jge  0xa2, 0141, 0140
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0140  ret  errno:1
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0141  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x117},      // 0142  jge  0x117, 0146, 0143
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x111},      // 0143  jge  0x111, 0145, 0144
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xaf},       // 0142  jge  0xaf, 0146, 0143
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xae},       // 0143  jge  0xae, 0145, 0144
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0144  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0145  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x118},      // 0146  jge  0x118, 0148, 0147
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0147  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x12a},      // 0148  jge  0x12a, 0150, 0149
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0149  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0145  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xb1},       // 0146  jge  0xb1, 0148, 0147
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0147  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xb3},       // 0148  jge  0xb3, 0150, 0149
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0149  ret  errno:38
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0150  ret  errno:1
-	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x134},      // 0151  jge  0x134, 0161, 0152
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x12d},      // 0152  jge  0x12d, 0156, 0153
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x12c},      // 0153  jge  0x12c, 0155, 0154
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0154  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0155  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x12f},      // 0156  jge  0x12f, 0158, 0157
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0157  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x132},      // 0158  jge  0x132, 0160, 0159
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0159  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0160  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x136},      // 0161  jge  0x136, 0165, 0162
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x135},      // 0162  jge  0x135, 0164, 0163
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0163  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0164  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x13a},      // 0165  jge  0x13a, 0167, 0166
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0166  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x140},      // 0167  jge  0x140, 0169, 0168
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0168  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0169  ret  errno:1
-	{Code: 0x0035, Jt: 19, Jf: 0, K: 0x1b7},     // 0170  jge  0x1b7, 0190, 0171
-	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x1a9},      // 0171  jge  0x1a9, 0181, 0172
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x144},      // 0172  jge  0x144, 0176, 0173
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x143},      // 0173  jge  0x143, 0175, 0174
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0174  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0175  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x14f},      // 0176  jge  0x14f, 0178, 0177
+	{Code: 0x0035, Jt: 9, Jf: 0, K: 0xd8},       // 0151  jge  0xd8, 0161, 0152
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xd4},       // 0152  jge  0xd4, 0156, 0153
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xba},       // 0153  jge  0xba, 0155, 0154
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0154  ret  errno:38
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0155  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xd5},       // 0156  jge  0xd5, 0158, 0157
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0157  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xd6},       // 0158  jge  0xd6, 0160, 0159
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0159  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0160  ret  errno:38
+	{Code: 0x0035, Jt: 5, Jf: 0, K: 0xec},       // 0161  jge  0xec, 0167, 0162
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xe3},       // 0162  jge  0xe3, 0164, 0163
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0163  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xe4},       // 0164  jge  0xe4, 0166, 0165
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0165  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0166  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xed},       // 0167  jge  0xed, 0169, 0168
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0168  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xf6},       // 0169  jge  0xf6, 0171, 0170
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0170  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0171  ret  errno:1
+	{Code: 0x0035, Jt: 41, Jf: 0, K: 0x140},     // 0172  jge  0x140, 0214, 0173
+	{Code: 0x0035, Jt: 19, Jf: 0, K: 0x118},     // 0173  jge  0x118, 0193, 0174
+	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x105},      // 0174  jge  0x105, 0184, 0175
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xfb},       // 0175  jge  0xfb, 0179, 0176
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xf8},       // 0176  jge  0xf8, 0178, 0177
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0177  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1a8},      // 0178  jge  0x1a8, 0180, 0179
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0179  ret  errno:38
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0178  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x100},      // 0179  jge  0x100, 0181, 0180
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0180  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1b3},      // 0181  jge  0x1b3, 0185, 0182
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b2},      // 0182  jge  0x1b2, 0184, 0183
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0183  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0184  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b4},      // 0185  jge  0x1b4, 0187, 0186
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x101},      // 0181  jge  0x101, 0183, 0182
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0182  ret  errno:38
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0183  ret  allow
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x110},      // 0184  jge  0x110, 0188, 0185
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x106},      // 0185  jge  0x106, 0187, 0186
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0186  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b6},      // 0187  jge  0x1b6, 0189, 0188
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0188  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0187  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x111},      // 0188  jge  0x111, 0190, 0189
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0189  ret  errno:1
-	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x1bf},      // 0190  jge  0x1bf, 0200, 0191
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1b9},      // 0191  jge  0x1b9, 0195, 0192
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b8},      // 0192  jge  0x1b8, 0194, 0193
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0193  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0194  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1ba},      // 0195  jge  0x1ba, 0197, 0196
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x117},      // 0190  jge  0x117, 0192, 0191
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0191  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0192  ret  errno:38
+	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x12f},      // 0193  jge  0x12f, 0203, 0194
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x12b},      // 0194  jge  0x12b, 0198, 0195
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x12a},      // 0195  jge  0x12a, 0197, 0196
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0196  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1bc},      // 0197  jge  0x1bc, 0199, 0198
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0198  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0197  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x12c},      // 0198  jge  0x12c, 0200, 0199
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0199  ret  allow
-	{Code: 0x0035, Jt: 5, Jf: 0, K: 0x1ce},      // 0200  jge  0x1ce, 0206, 0201
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1c0},      // 0201  jge  0x1c0, 0203, 0202
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0202  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1c9},      // 0203  jge  0x1c9, 0205, 0204
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0204  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0205  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1cf},      // 0206  jge  0x1cf, 0208, 0207
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x12d},      // 0200  jge  0x12d, 0202, 0201
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0201  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0202  ret  allow
+	{Code: 0x0035, Jt: 5, Jf: 0, K: 0x135},      // 0203  jge  0x135, 0209, 0204
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x132},      // 0204  jge  0x132, 0206, 0205
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0205  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x134},      // 0206  jge  0x134, 0208, 0207
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0207  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x40000000}, // 0208  jge  0x40000000, 0210, 0209
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0209  ret  errno:38
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x80000000}, // 0210  ret  kill-process
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0208  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x136},      // 0209  jge  0x136, 0211, 0210
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0210  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x13a},      // 0211  jge  0x13a, 0213, 0212
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0212  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0213  ret  allow
+	{Code: 0x0035, Jt: 21, Jf: 0, K: 0x1b7},     // 0214  jge  0x1b7, 0236, 0215
+	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x1a8},      // 0215  jge  0x1a8, 0225, 0216
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x143},      // 0216  jge  0x143, 0220, 0217
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x142},      // 0217  jge  0x142, 0219, 0218
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0218  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0219  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x144},      // 0220  jge  0x144, 0222, 0221
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0221  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x14f},      // 0222  jge  0x14f, 0224, 0223
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0223  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0224  ret  errno:38
+	{Code: 0x0035, Jt: 5, Jf: 0, K: 0x1b3},      // 0225  jge  0x1b3, 0231, 0226
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1a9},      // 0226  jge  0x1a9, 0228, 0227
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0227  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b2},      // 0228  jge  0x1b2, 0230, 0229
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0229  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0230  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b4},      // 0231  jge  0x1b4, 0233, 0232
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0232  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b6},      // 0233  jge  0x1b6, 0235, 0234
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0234  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0235  ret  errno:1
+	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x1bf},      // 0236  jge  0x1bf, 0246, 0237
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1b9},      // 0237  jge  0x1b9, 0241, 0238
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b8},      // 0238  jge  0x1b8, 0240, 0239
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0239  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0240  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1ba},      // 0241  jge  0x1ba, 0243, 0242
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0242  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1bc},      // 0243  jge  0x1bc, 0245, 0244
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0244  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0245  ret  allow
+	{Code: 0x0035, Jt: 5, Jf: 0, K: 0x1ce},      // 0246  jge  0x1ce, 0252, 0247
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1c0},      // 0247  jge  0x1c0, 0249, 0248
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0248  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1c9},      // 0249  jge  0x1c9, 0251, 0250
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0250  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0251  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1cf},      // 0252  jge  0x1cf, 0254, 0253
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0253  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x40000000}, // 0254  jge  0x40000000, 0256, 0255
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0255  ret  errno:38
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x80000000}, // 0256  ret  kill-process
 }

@@ -5,199 +5,243 @@ package sandbox
 
 import "golang.org/x/sys/unix"
 
-// defaultFilter is seccomp.Default() compiled for arm64 (193 instructions).
+// defaultFilter is seccomp.Default() compiled for arm64 (237 instructions).
 var defaultFilter = []unix.SockFilter{
 	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x4},        // 0000  ld   arch
 	{Code: 0x0015, Jt: 1, Jf: 0, K: 0xc00000b7}, // 0001  jeq  0xc00000b7, 0003, 0002  ; AUDIT_ARCH_AARCH64
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x80000000}, // 0002  ret  kill-process
 	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x0},        // 0003  ld   nr
-	{Code: 0x0035, Jt: 117, Jf: 0, K: 0xee},     // 0004  jge  0xee, 0122, 0005  ; migrate_pages
-	{Code: 0x0035, Jt: 74, Jf: 0, K: 0x62},      // 0005  jge  0x62, 0080, 0006  ; futex
-	{Code: 0x0035, Jt: 31, Jf: 0, K: 0x3a},      // 0006  jge  0x3a, 0038, 0007  ; vhangup
-	{Code: 0x0035, Jt: 21, Jf: 0, K: 0x1e},      // 0007  jge  0x1e, 0029, 0008  ; ioprio_set
+	{Code: 0x0035, Jt: 157, Jf: 0, K: 0xe0},     // 0004  jge  0xe0, 0162, 0005  ; swapon
+	{Code: 0x0035, Jt: 68, Jf: 0, K: 0x62},      // 0005  jge  0x62, 0074, 0006  ; futex
+	{Code: 0x0035, Jt: 25, Jf: 0, K: 0x3a},      // 0006  jge  0x3a, 0032, 0007  ; vhangup
+	{Code: 0x0035, Jt: 15, Jf: 0, K: 0x1e},      // 0007  jge  0x1e, 0023, 0008  ; ioprio_set
 	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x13},       // 0008  jge  0x13, 0012, 0009  ; eventfd2
 	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x12},       // 0009  jge  0x12, 0011, 0010  ; lookup_dcookie
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0010  ret  allow
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0011  ret  errno:1
 	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1d},       // 0012  jge  0x1d, 0014, 0013  ; ioctl
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0013  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x1c},       // 0014  ld   args[1].hi
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x0},        // 0015  and  0x0
-	{Code: 0x0015, Jt: 0, Jf: 4, K: 0x0},        // 0016  jeq  0x0, 0017, 0021
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x18},       // 0017  ld   args[1].lo
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0018  and  0xffffffff
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x5412},     // 0019  jeq  0x5412, 0020, 0021
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0020  ret  errno:1
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x1c},       // 0021  ld   args[1].hi
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x0},        // 0022  and  0x0
-	{Code: 0x0015, Jt: 0, Jf: 4, K: 0x0},        // 0023  jeq  0x0, 0024, 0028
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x18},       // 0024  ld   args[1].lo
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0025  and  0xffffffff
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x541c},     // 0026  jeq  0x541c, 0027, 0028
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0027  ret  errno:1
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x18},       // 0014  ld   args[1].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0015  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x5412},     // 0016  jeq  0x5412, 0017, 0018
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0017  ret  errno:1
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x18},       // 0018  ld   args[1].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0019  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x541c},     // 0020  jeq  0x541c, 0021, 0022
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0021  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0022  ret  allow
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x2b},       // 0023  jge  0x2b, 0027, 0024
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x27},       // 0024  jge  0x27, 0026, 0025
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0025  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0026  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x33},       // 0027  jge  0x33, 0029, 0028
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0028  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x2b},       // 0029  jge  0x2b, 0033, 0030
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x27},       // 0030  jge  0x27, 0032, 0031
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x34},       // 0029  jge  0x34, 0031, 0030
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0030  ret  errno:1
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0031  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0032  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x33},       // 0033  jge  0x33, 0035, 0034
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0034  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x34},       // 0035  jge  0x34, 0037, 0036
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0036  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0037  ret  allow
-	{Code: 0x0035, Jt: 7, Jf: 0, K: 0x59},       // 0038  jge  0x59, 0046, 0039
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x3c},       // 0039  jge  0x3c, 0043, 0040
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x3b},       // 0040  jge  0x3b, 0042, 0041
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0041  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0042  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x3d},       // 0043  jge  0x3d, 0045, 0044
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0044  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0045  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x5c},       // 0046  jge  0x5c, 0050, 0047
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x5a},       // 0047  jge  0x5a, 0049, 0048
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0048  ret  errno:1
+	{Code: 0x0035, Jt: 7, Jf: 0, K: 0x59},       // 0032  jge  0x59, 0040, 0033
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x3c},       // 0033  jge  0x3c, 0037, 0034
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x3b},       // 0034  jge  0x3b, 0036, 0035
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0035  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0036  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x3d},       // 0037  jge  0x3d, 0039, 0038
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0038  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0039  ret  allow
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x5c},       // 0040  jge  0x5c, 0044, 0041
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x5a},       // 0041  jge  0x5a, 0043, 0042
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0042  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0043  ret  allow
+	{Code: 0x0035, Jt: 26, Jf: 0, K: 0x5d},      // 0044  jge  0x5d, 0071, 0045
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0045  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0046  jeq  0x0, 0047, 0050
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0047  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x0},        // 0048  jeq  0x0, 0049, 0050
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0049  ret  allow
-	{Code: 0x0035, Jt: 26, Jf: 0, K: 0x5d},      // 0050  jge  0x5d, 0077, 0051
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0051  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0052  jeq  0x0, 0053, 0056
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0053  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x0},        // 0054  jeq  0x0, 0055, 0056
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0055  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0056  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0057  jeq  0x0, 0058, 0061
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0058  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x8},        // 0059  jeq  0x8, 0060, 0061
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0060  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0061  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0062  jeq  0x0, 0063, 0066
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0063  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x20000},    // 0064  jeq  0x20000, 0065, 0066
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0065  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0066  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0067  jeq  0x0, 0068, 0071
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0068  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x20008},    // 0069  jeq  0x20008, 0070, 0071
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0070  ret  allow
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0071  ld   args[0].hi
-	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0072  jeq  0x0, 0073, 0076
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0073  ld   args[0].lo
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xffffffff}, // 0074  jeq  0xffffffff, 0075, 0076
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0075  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0076  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x61},       // 0077  jge  0x61, 0079, 0078
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0050  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0051  jeq  0x0, 0052, 0055
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0052  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x8},        // 0053  jeq  0x8, 0054, 0055
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0054  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0055  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0056  jeq  0x0, 0057, 0060
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0057  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x20000},    // 0058  jeq  0x20000, 0059, 0060
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0059  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0060  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0061  jeq  0x0, 0062, 0065
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0062  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x20008},    // 0063  jeq  0x20008, 0064, 0065
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0064  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0065  ld   args[0].hi
+	{Code: 0x0015, Jt: 0, Jf: 3, K: 0x0},        // 0066  jeq  0x0, 0067, 0070
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0067  ld   args[0].lo
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xffffffff}, // 0068  jeq  0xffffffff, 0069, 0070
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0069  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0070  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x61},       // 0071  jge  0x61, 0073, 0072
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0072  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0073  ret  errno:1
+	{Code: 0x0035, Jt: 17, Jf: 0, K: 0xa1},      // 0074  jge  0xa1, 0092, 0075
+	{Code: 0x0035, Jt: 7, Jf: 0, K: 0x71},       // 0075  jge  0x71, 0083, 0076
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x6b},       // 0076  jge  0x6b, 0080, 0077
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x68},       // 0077  jge  0x68, 0079, 0078
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0078  ret  allow
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0079  ret  errno:1
-	{Code: 0x0035, Jt: 17, Jf: 0, K: 0xa1},      // 0080  jge  0xa1, 0098, 0081
-	{Code: 0x0035, Jt: 7, Jf: 0, K: 0x71},       // 0081  jge  0x71, 0089, 0082
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x6b},       // 0082  jge  0x6b, 0086, 0083
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x68},       // 0083  jge  0x68, 0085, 0084
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0084  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0085  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x70},       // 0086  jge  0x70, 0088, 0087
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0087  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0088  ret  errno:1
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x76},       // 0089  jge  0x76, 0093, 0090
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x74},       // 0090  jge  0x74, 0092, 0091
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x70},       // 0080  jge  0x70, 0082, 0081
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0081  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0082  ret  errno:1
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x76},       // 0083  jge  0x76, 0087, 0084
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x74},       // 0084  jge  0x74, 0086, 0085
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0085  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0086  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x8e},       // 0087  jge  0x8e, 0089, 0088
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0088  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x8f},       // 0089  jge  0x8f, 0091, 0090
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0090  ret  errno:1
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0091  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0092  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x8e},       // 0093  jge  0x8e, 0095, 0094
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0094  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x8f},       // 0095  jge  0x8f, 0097, 0096
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0096  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0097  ret  allow
-	{Code: 0x0035, Jt: 7, Jf: 0, K: 0xd9},       // 0098  jge  0xd9, 0106, 0099
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xaa},       // 0099  jge  0xaa, 0103, 0100
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xa3},       // 0100  jge  0xa3, 0102, 0101
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0101  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0102  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xac},       // 0103  jge  0xac, 0105, 0104
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0104  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0105  ret  allow
-	{Code: 0x0035, Jt: 10, Jf: 0, K: 0xdd},      // 0106  jge  0xdd, 0117, 0107
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xdc},       // 0107  jge  0xdc, 0109, 0108
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0108  ret  errno:1
-	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x14},       // 0109  ld   args[0].hi
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x0},        // 0110  and  0x0
-	{Code: 0x0015, Jt: 0, Jf: 4, K: 0x0},        // 0111  jeq  0x0, 0112, 0116
+	{Code: 0x0035, Jt: 36, Jf: 0, K: 0xc7},      // 0092  jge  0xc7, 0129, 0093
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xaa},       // 0093  jge  0xaa, 0097, 0094
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xa3},       // 0094  jge  0xa3, 0096, 0095
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0095  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0096  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xac},       // 0097  jge  0xac, 0099, 0098
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0098  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xc6},       // 0099  jge  0xc6, 0101, 0100
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0100  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0101  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0102  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 4, K: 0x10},       // 0103  jeq  0x10, 0104, 0108
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x20},       // 0104  ld   args[2].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0105  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xf},        // 0106  jeq  0xf, 0107, 0108
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0107  ret  errno:1
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0108  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0109  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x1},        // 0110  jeq  0x1, 0111, 0112
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0111  ret  allow
 	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0112  ld   args[0].lo
-	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x7e020080}, // 0113  and  0x7e020080
-	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x0},        // 0114  jeq  0x0, 0115, 0116
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0113  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x2},        // 0114  jeq  0x2, 0115, 0116
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0115  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0116  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xe0},       // 0117  jge  0xe0, 0119, 0118
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0118  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xe2},       // 0119  jge  0xe2, 0121, 0120
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0120  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0121  ret  allow
-	{Code: 0x0035, Jt: 35, Jf: 0, K: 0x126},     // 0122  jge  0x126, 0158, 0123
-	{Code: 0x0035, Jt: 17, Jf: 0, K: 0x10b},     // 0123  jge  0x10b, 0141, 0124
-	{Code: 0x0035, Jt: 7, Jf: 0, K: 0xf4},       // 0124  jge  0xf4, 0132, 0125
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xf1},       // 0125  jge  0xf1, 0129, 0126
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xf0},       // 0126  jge  0xf0, 0128, 0127
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0127  ret  errno:38
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0128  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xf2},       // 0129  jge  0xf2, 0131, 0130
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0130  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0131  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x106},      // 0132  jge  0x106, 0136, 0133
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x104},      // 0133  jge  0x104, 0135, 0134
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0134  ret  errno:38
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0135  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x107},      // 0136  jge  0x107, 0138, 0137
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0137  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x108},      // 0138  jge  0x108, 0140, 0139
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0139  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0140  ret  errno:1
-	{Code: 0x0035, Jt: 7, Jf: 0, K: 0x112},      // 0141  jge  0x112, 0149, 0142
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x10d},      // 0142  jge  0x10d, 0146, 0143
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x10c},      // 0143  jge  0x10c, 0145, 0144
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0144  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0145  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x10e},      // 0146  jge  0x10e, 0148, 0147
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0147  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0148  ret  errno:1
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x119},      // 0149  jge  0x119, 0153, 0150
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x118},      // 0150  jge  0x118, 0152, 0151
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0151  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0152  ret  errno:1
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x11a},      // 0153  jge  0x11a, 0155, 0154
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0154  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x11b},      // 0155  jge  0x11b, 0157, 0156
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0156  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0157  ret  allow
-	{Code: 0x0035, Jt: 17, Jf: 0, K: 0x1b8},     // 0158  jge  0x1b8, 0176, 0159
-	{Code: 0x0035, Jt: 7, Jf: 0, K: 0x1b2},      // 0159  jge  0x1b2, 0167, 0160
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1a8},      // 0160  jge  0x1a8, 0164, 0161
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x127},      // 0161  jge  0x127, 0163, 0162
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0162  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0163  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1a9},      // 0164  jge  0x1a9, 0166, 0165
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0165  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0166  ret  errno:1
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1b4},      // 0167  jge  0x1b4, 0171, 0168
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b3},      // 0168  jge  0x1b3, 0170, 0169
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0169  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0116  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0117  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xa},        // 0118  jeq  0xa, 0119, 0120
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0119  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0120  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0121  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x10},       // 0122  jeq  0x10, 0123, 0124
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0123  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0124  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0125  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x11},       // 0126  jeq  0x11, 0127, 0128
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0127  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0128  ret  errno:1
+	{Code: 0x0035, Jt: 23, Jf: 0, K: 0xd9},      // 0129  jge  0xd9, 0153, 0130
+	{Code: 0x0035, Jt: 21, Jf: 0, K: 0xc8},      // 0130  jge  0xc8, 0152, 0131
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0131  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0132  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x1},        // 0133  jeq  0x1, 0134, 0135
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0134  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0135  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0136  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x2},        // 0137  jeq  0x2, 0138, 0139
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0138  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0139  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0140  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0xa},        // 0141  jeq  0xa, 0142, 0143
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0142  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0143  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0144  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x10},       // 0145  jeq  0x10, 0146, 0147
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0146  ret  allow
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0147  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0xffffffff}, // 0148  and  0xffffffff
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x11},       // 0149  jeq  0x11, 0150, 0151
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0150  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0151  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0152  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xdc},       // 0153  jge  0xdc, 0155, 0154
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0154  ret  errno:1
+	{Code: 0x0035, Jt: 5, Jf: 0, K: 0xdd},       // 0155  jge  0xdd, 0161, 0156
+	{Code: 0x0020, Jt: 0, Jf: 0, K: 0x10},       // 0156  ld   args[0].lo
+	{Code: 0x0054, Jt: 0, Jf: 0, K: 0x7e020080}, // 0157  and  0x7e020080
+	{Code: 0x0015, Jt: 0, Jf: 1, K: 0x0},        // 0158  jeq  0x0, 0159, 0160
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0159  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0160  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0161  ret  allow
+	{Code: 0x0035, Jt: 37, Jf: 0, K: 0x11b},     // 0162  jge  0x11b, 0200, 0163
+	{Code: 0x0035, Jt: 17, Jf: 0, K: 0x107},     // 0163  jge  0x107, 0181, 0164
+	{Code: 0x0035, Jt: 7, Jf: 0, K: 0xf1},       // 0164  jge  0xf1, 0172, 0165
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xee},       // 0165  jge  0xee, 0169, 0166
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xe2},       // 0166  jge  0xe2, 0168, 0167
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0167  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0168  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xf0},       // 0169  jge  0xf0, 0171, 0170
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0170  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b6},      // 0171  jge  0x1b6, 0173, 0172
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0172  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b7},      // 0173  jge  0x1b7, 0175, 0174
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0171  ret  allow
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0xf4},       // 0172  jge  0xf4, 0176, 0173
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0xf2},       // 0173  jge  0xf2, 0175, 0174
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0174  ret  errno:1
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0175  ret  allow
-	{Code: 0x0035, Jt: 7, Jf: 0, K: 0x1bf},      // 0176  jge  0x1bf, 0184, 0177
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1ba},      // 0177  jge  0x1ba, 0181, 0178
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b9},      // 0178  jge  0x1b9, 0180, 0179
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0179  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0180  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1bc},      // 0181  jge  0x1bc, 0183, 0182
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0182  ret  errno:1
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0183  ret  allow
-	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1c9},      // 0184  jge  0x1c9, 0188, 0185
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1c0},      // 0185  jge  0x1c0, 0187, 0186
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0186  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x104},      // 0176  jge  0x104, 0178, 0177
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0177  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x106},      // 0178  jge  0x106, 0180, 0179
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0179  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0180  ret  errno:1
+	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x10e},      // 0181  jge  0x10e, 0191, 0182
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x10b},      // 0182  jge  0x10b, 0186, 0183
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x108},      // 0183  jge  0x108, 0185, 0184
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0184  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0185  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x10c},      // 0186  jge  0x10c, 0188, 0187
 	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0187  ret  allow
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1ce},      // 0188  jge  0x1ce, 0190, 0189
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0189  ret  errno:38
-	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1cf},      // 0190  jge  0x1cf, 0192, 0191
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0191  ret  allow
-	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0192  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x10d},      // 0188  jge  0x10d, 0190, 0189
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0189  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0190  ret  allow
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x118},      // 0191  jge  0x118, 0195, 0192
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x112},      // 0192  jge  0x112, 0194, 0193
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0193  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0194  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x119},      // 0195  jge  0x119, 0197, 0196
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0196  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x11a},      // 0197  jge  0x11a, 0199, 0198
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0198  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0199  ret  errno:1
+	{Code: 0x0035, Jt: 17, Jf: 0, K: 0x1b7},     // 0200  jge  0x1b7, 0218, 0201
+	{Code: 0x0035, Jt: 7, Jf: 0, K: 0x1a9},      // 0201  jge  0x1a9, 0209, 0202
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x127},      // 0202  jge  0x127, 0206, 0203
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x126},      // 0203  jge  0x126, 0205, 0204
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0204  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0205  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1a8},      // 0206  jge  0x1a8, 0208, 0207
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0207  ret  errno:38
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0208  ret  allow
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1b3},      // 0209  jge  0x1b3, 0213, 0210
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b2},      // 0210  jge  0x1b2, 0212, 0211
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0211  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0212  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b4},      // 0213  jge  0x1b4, 0215, 0214
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0214  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b6},      // 0215  jge  0x1b6, 0217, 0216
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0216  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0217  ret  errno:1
+	{Code: 0x0035, Jt: 9, Jf: 0, K: 0x1bf},      // 0218  jge  0x1bf, 0228, 0219
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1b9},      // 0219  jge  0x1b9, 0223, 0220
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1b8},      // 0220  jge  0x1b8, 0222, 0221
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0221  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0222  ret  errno:1
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1ba},      // 0223  jge  0x1ba, 0225, 0224
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0224  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1bc},      // 0225  jge  0x1bc, 0227, 0226
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50001},    // 0226  ret  errno:1
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0227  ret  allow
+	{Code: 0x0035, Jt: 3, Jf: 0, K: 0x1c9},      // 0228  jge  0x1c9, 0232, 0229
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1c0},      // 0229  jge  0x1c0, 0231, 0230
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0230  ret  errno:38
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0231  ret  allow
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1ce},      // 0232  jge  0x1ce, 0234, 0233
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0233  ret  errno:38
+	{Code: 0x0035, Jt: 1, Jf: 0, K: 0x1cf},      // 0234  jge  0x1cf, 0236, 0235
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x7fff0000}, // 0235  ret  allow
+	{Code: 0x0006, Jt: 0, Jf: 0, K: 0x50026},    // 0236  ret  errno:38
 }

@@ -25,6 +25,15 @@ var argPatterns = [][6]uint64{
 	{0xffffffff, 1},
 	{0x0040000, 0},
 	{math.MaxUint64, math.MaxUint64},
+	// socket(family, type, protocol): allowed and refused families, and
+	// an int argument with garbage in the register's upper half.
+	{afVsock, 1, 0},
+	{afNetlink, 3, netlinkKobjectUevent},
+	{afNetlink, 3, 0},
+	{afInet6, 2, 0},
+	{0xffffffff_00000002, 1, 0},
+	{0x1_0000_0000 | afVsock, 1, 0},
+	{afNetlink, 3, 0x1_0000_0000 | netlinkKobjectUevent},
 }
 
 // checkProgram runs p's program for arch on every call number (and beyond)

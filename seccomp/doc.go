@@ -74,6 +74,63 @@
 //	0x20008, 0xffffffff                        (turns off ASLR)
 //	ioctl TIOCSTI, TIOCLINUX                   typing into a terminal the
 //	                                           command was handed
+//	socket, socketpair of any family but       reach past the network
+//	AF_UNIX, AF_INET, AF_INET6, AF_NETLINK,    namespace (AF_VSOCK, ...) or
+//	AF_PACKET; netlink uevent sockets          are needless attack surface:
+//	                                           see below
+//
+// socket and socketpair may create only the address families a network
+// namespace isolates completely and ordinary programs use: AF_UNIX,
+// AF_INET, AF_INET6, AF_NETLINK and AF_PACKET (packet sockets see only the
+// namespace's own interfaces, and need CAP_NET_RAW, which the sandbox's
+// command never holds). A netlink socket of protocol
+// NETLINK_KOBJECT_UEVENT is refused too: the kernel broadcasts the host's
+// device events (a disk, a USB stick, a network card appearing) to every
+// network namespace its initial user namespace owns, which is the case of
+// a sandbox started by root without a user namespace. Every other family
+// gets EPERM, for one of three reasons:
+//
+//	family                         what it reaches
+//	AF_VSOCK                       the host's port space: the tables of
+//	                               bound and connected sockets are global,
+//	                               not per namespace, and on a virtual
+//	                               machine they reach the hypervisor and
+//	                               the agents listening on the host side
+//	AF_QIPCRTR                     Qualcomm's IPC router: global node and
+//	                               port numbers, the modem and DSP
+//	AF_IUCV                        z/VM's inter-user communication: other
+//	                               guests and the hypervisor (s390)
+//	AF_BLUETOOTH, AF_NFC,          radios and links that belong to the
+//	AF_IEEE802154, AF_CAIF,        machine, not to a namespace (most of
+//	AF_PHONET, AF_ISDN,            these refuse to work outside the initial
+//	AF_APPLETALK, AF_AX25,         network namespace, so they reach the
+//	AF_NETROM, AF_ROSE, AF_X25,    host exactly when the sandbox shares it,
+//	AF_LLC, AF_ATMPVC, AF_ATMSVC,  e.g. Namespaces without Net)
+//	AF_IPX, AF_DECnet, AF_ECONET,
+//	AF_IRDA
+//	AF_ALG, AF_KCM, AF_TIPC,       isolated by the network namespace, but
+//	AF_RDS, AF_CAN, AF_XDP,        used by no ordinary program and each a
+//	AF_SMC, AF_RXRPC, AF_PPPOX,    large piece of kernel attack surface with
+//	AF_KEY, AF_MCTP, ...           its own history of exploits; where one
+//	and any family a later kernel  is built as a module, the first socket
+//	adds                           of that family makes the host's kernel
+//	                               load it for the sandbox
+//
+// The families are an allow-list, like the calls: a family added by a
+// later kernel is refused until someone reviews it. A program that needs
+// another family gets it from a rule placed before Default's, which are
+// tried in order; for AF_ALG (38):
+//
+//	p := seccomp.Default()
+//	alg := seccomp.Rule{Syscalls: []string{"socket"}, Action: seccomp.Allow,
+//		Conds: []seccomp.Cond{{Arg: 0, Op: seccomp.MaskedEq, Mask: 0xffffffff, Value: 38}}}
+//	p.Rules = append([]seccomp.Rule{alg}, p.Rules...)
+//
+// The family is compared as the kernel reads it, as a 32-bit int: the upper half of the register does
+// not matter. socketcall, through which 32-bit x86 multiplexes the socket
+// calls behind one number and a pointer the filter cannot read, exists on
+// neither architecture this package compiles for, and the calls of other
+// ABIs (i386, x32) kill the process before any rule is looked at.
 //
 // clone3 gets ENOSYS rather than EPERM: its flags are in memory the filter
 // cannot read, and ENOSYS makes glibc and others fall back to clone, whose

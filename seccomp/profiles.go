@@ -45,9 +45,10 @@ var allowed = []string{
 	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "epoll_wait", "eventfd",
 	"eventfd2", "poll", "ppoll", "pselect6", "select", "io_cancel", "io_destroy", "io_getevents", "io_pgetevents",
 	"io_setup", "io_submit",
-	// sockets (the network namespace is what isolates them)
+	// sockets: the network namespace isolates those of the families
+	// socketFamilies lets socket and socketpair create
 	"accept", "accept4", "bind", "connect", "getpeername", "getsockname", "getsockopt", "listen", "recvfrom",
-	"recvmmsg", "recvmsg", "sendmmsg", "sendmsg", "sendto", "setsockopt", "shutdown", "socket", "socketpair",
+	"recvmmsg", "recvmsg", "sendmmsg", "sendmsg", "sendto", "setsockopt", "shutdown",
 	// System V and POSIX IPC (the IPC namespace is the sandbox's own)
 	"msgctl", "msgget", "msgrcv", "msgsnd", "semctl", "semget", "semop", "semtimedop", "shmat", "shmctl", "shmdt",
 	"shmget", "mq_getsetattr", "mq_notify", "mq_open", "mq_timedreceive", "mq_timedsend", "mq_unlink",
@@ -68,13 +69,47 @@ var refused = []string{
 }
 
 // Values the argument filters compare with (linux/sched.h, asm/ioctls.h,
-// linux/personality.h).
+// linux/personality.h, linux/socket.h, linux/netlink.h).
 const (
 	cloneNewFlags = 0x7e020080 // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
 	cloneThread   = 0x00010000
 	tiocsti       = 0x5412
 	tioclinux     = 0x541c
+
+	afUnix    = 1  // AF_UNIX
+	afInet    = 2  // AF_INET
+	afInet6   = 10 // AF_INET6
+	afNetlink = 16 // AF_NETLINK
+	afPacket  = 17 // AF_PACKET
+	afVsock   = 40 // AF_VSOCK
+
+	netlinkKobjectUevent = 15 // NETLINK_KOBJECT_UEVENT
 )
+
+// socketFamilies are the address families Default lets socket and
+// socketpair create: those a network namespace isolates completely and
+// ordinary programs use. Every other family gets EPERM; the package
+// documentation says what each reaches.
+var socketFamilies = []uint64{afUnix, afInet, afInet6, afNetlink, afPacket}
+
+// int32Arg compares the low 32 bits of an argument, as the kernel reads an
+// int: what the upper half of the register holds does not matter to it.
+func int32Arg(arg int, v uint64) Cond {
+	return Cond{Arg: arg, Op: MaskedEq, Mask: 0xffffffff, Value: v}
+}
+
+// socketRules allow socket and socketpair for socketFamilies only, and
+// never a uevent socket: the kernel broadcasts the host's device events to
+// every network namespace its initial user namespace owns.
+func socketRules(deny Action) []Rule {
+	calls := []string{"socket", "socketpair"}
+	rules := []Rule{{Syscalls: []string{"socket"}, Action: deny,
+		Conds: []Cond{int32Arg(0, afNetlink), int32Arg(2, netlinkKobjectUevent)}}}
+	for _, f := range socketFamilies {
+		rules = append(rules, Rule{Syscalls: calls, Action: Allow, Conds: []Cond{int32Arg(0, f)}})
+	}
+	return append(rules, Rule{Syscalls: calls, Action: deny})
+}
 
 // safePersonalities are personality(2) arguments Default allows: PER_LINUX,
 // PER_LINUX32, UNAME26 variants, and the query 0xffffffff (as Docker).
@@ -100,6 +135,7 @@ func Default() *Policy {
 		Rule{Syscalls: []string{"ioctl"}, Action: eperm, Conds: []Cond{{Arg: 1, Op: MaskedEq, Mask: 0xffffffff, Value: tioclinux}}},
 		Rule{Syscalls: []string{"ioctl"}, Action: Allow},
 	)
+	p.Rules = append(p.Rules, socketRules(eperm)...)
 	for _, v := range safePersonalities {
 		p.Rules = append(p.Rules, Rule{Syscalls: []string{"personality"}, Action: Allow, Conds: []Cond{{Arg: 0, Op: Eq, Value: v}}})
 	}

@@ -47,8 +47,20 @@ func condCode(c Cond) []sym {
 			// Value has bits outside Mask: it never matches.
 			return []sym{{in: stmt(opJa, 0), jt: fail}}
 		}
-		return []sym{ld(offHi), {in: stmt(opAndK, mhi)}, jmp(opJeqK, hi, 0, fail),
-			ld(offLo), {in: stmt(opAndK, mlo)}, jmp(opJeqK, lo, 0, fail)}
+		// A half the mask clears always matches (its value is zero there):
+		// only the other half is compared. A 32-bit int argument
+		// (Mask 0xffffffff) thus costs three instructions, not six.
+		var code []sym
+		if mhi != 0 {
+			code = append(code, ld(offHi), sym{in: stmt(opAndK, mhi)}, jmp(opJeqK, hi, 0, fail))
+		}
+		if mlo != 0 {
+			code = append(code, ld(offLo), sym{in: stmt(opAndK, mlo)}, jmp(opJeqK, lo, 0, fail))
+		}
+		if code == nil {
+			return []sym{{in: stmt(opJa, 0), jt: next}} // Mask 0: always true
+		}
+		return code
 	case Gt, Ge:
 		last := uint16(opJgtK)
 		if c.Op == Ge {

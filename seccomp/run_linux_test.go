@@ -118,6 +118,9 @@ func TestProgramsUnderDefault(t *testing.T) {
 		{[]string{"sh", "-c", "true"}, ""},
 		{[]string{"sh", "-c", "echo a | cat; ls / >/dev/null && echo b"}, "a\nb\n"},
 		{[]string{"python3", "-c", "import threading, subprocess; print(subprocess.run(['echo', '1'], capture_output=True).stdout.decode(), end='')"}, "1\n"},
+		// The socket families ordinary programs use (getaddrinfo asks
+		// rtnetlink which addresses are configured).
+		{[]string{"python3", "-c", "import socket as s; [s.socket(f).close() for f in (s.AF_INET, s.AF_INET6, s.AF_UNIX)]; s.socketpair(); s.getaddrinfo('localhost', 80, flags=s.AI_ADDRCONFIG); print('sockets')"}, "sockets"},
 		{[]string{"gcc", "--version"}, "gcc"},
 		// gcc runs cc1, as and ld: fork, vfork/clone, execve, pipes.
 		{[]string{"gcc", "-o", filepath.Join(dir, "hello"), hello}, ""},

@@ -285,4 +285,10 @@ var Attacks = []Attack{
 		Description: "sendto a host's pathname unix socket from a socketpair's socket, past a filter that refuses socket(2)"},
 	{Name: "write-beside-marker", Class: ClassFilesystem, Needs: NeedMarker, StoppedBy: "the host directory is not in the sandbox's root (ENOENT)",
 		Description: "create a file in a host directory any user may write to (removed again)"},
+
+	// issue 10: io
+	{Name: "vsock", Class: ClassNetwork, NeedsSeccomp: true, StoppedBy: seccompEPERM + " (socket family AF_VSOCK)",
+		Description: "bind a port of AF_VSOCK's port space, which is the host's (the hypervisor's, on a VM) in every network namespace"},
+	{Name: "uevent", Class: ClassInfoLeak, NeedsSeccomp: true, StoppedBy: seccompEPERM + " (netlink protocol NETLINK_KOBJECT_UEVENT)",
+		Description: "subscribe to the host's device events, which reach every network namespace of the initial user namespace"},
 }

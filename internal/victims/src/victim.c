@@ -45,6 +45,7 @@
 #include <linux/netlink.h>
 #include <linux/perf_event.h>
 #include <linux/rtnetlink.h>
+#include <linux/vm_sockets.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -1279,6 +1280,38 @@ static int write_beside_marker(void) {
 	return create_in(d);
 }
 
+/* ---- issue 10: io ------------------------------------------------------------ */
+
+/* AF_VSOCK's port space is the host's, whatever the network namespace:
+ * bind a port in it (no packet is sent; nothing connects to the host). */
+static int vsock(void) {
+	int s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) return blocked("socket(AF_VSOCK): %s", E(errno));
+	struct sockaddr_vm a = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = VMADDR_PORT_ANY};
+	socklen_t l = sizeof a;
+	if (bind(s, (void *)&a, sizeof a) < 0) {
+		int e = errno;
+		close(s);
+		return escaped("opened an AF_VSOCK socket (bind: %s)", E(e));
+	}
+	getsockname(s, (void *)&a, &l);
+	close(s);
+	return escaped("bound port %u of the host-wide AF_VSOCK port space", a.svm_port);
+}
+
+/* The kernel sends the host's device events to every network namespace
+ * the initial user namespace owns: subscribe to them. */
+static int uevent(void) {
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	if (s < 0) return blocked("socket(AF_NETLINK, NETLINK_KOBJECT_UEVENT): %s", E(errno));
+	struct sockaddr_nl a = {.nl_family = AF_NETLINK, .nl_groups = 1};
+	int r = bind(s, (void *)&a, sizeof a);
+	int e = errno;
+	close(s);
+	if (r < 0) return blocked("bind to the uevent group: %s", E(e));
+	return escaped("subscribed to the host's device events (uevents)");
+}
+
 /* ---- table and main -------------------------------------------------------- */
 
 struct attack {
@@ -1393,6 +1426,10 @@ static const struct attack attacks[] = {
 	{"unix-host-path", unix_host_path},
 	{"unix-dgram-sendto", unix_dgram_sendto},
 	{"write-beside-marker", write_beside_marker},
+
+	/* issue 10: io */
+	{"vsock", vsock},
+	{"uevent", uevent},
 };
 
 int main(int argc, char **argv) {
