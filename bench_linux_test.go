@@ -75,6 +75,83 @@ func BenchmarkRunLimits(b *testing.B) {
 	benchSandbox(b, New().MemoryLimit(256<<20).PidsLimit(64).CPUTimeLimit(1e9))
 }
 
+// BenchmarkExecFileStdout and BenchmarkRunFileStdout: the static true with
+// a regular file as Stdout, which the sandbox hands in as a pipe it
+// splices into the file.
+func BenchmarkExecFileStdout(b *testing.B) {
+	bin := filepath.Join(staticTrue(b), "true")
+	f := benchFile(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		cmd := exec.Command(bin)
+		cmd.Stdout = f
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRunFileStdout(b *testing.B) {
+	requireRoot(b)
+	sb := New().Bind(staticTrue(b), "/bench")
+	defer sb.Close()
+	f := benchFile(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		cmd := exec.Command("/bench/true")
+		cmd.Stdout = f
+		if res, err := sb.Run(cmd); err != nil || res.Status != OK {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+}
+
+// BenchmarkExecFileStdout16M and BenchmarkRunFileStdout16M: 16 MiB written
+// to a regular file Stdout (MB/s), directly and through the sandbox's
+// pipe and splice.
+func BenchmarkExecFileStdout16M(b *testing.B) {
+	f := benchFile(b)
+	b.SetBytes(16 << 20)
+	for b.Loop() {
+		f.Truncate(0)
+		f.Seek(0, 0)
+		cmd := exec.Command("head", "-c", "16M", "/dev/zero")
+		cmd.Stdout = f
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRunFileStdout16M(b *testing.B) {
+	requireRoot(b)
+	sb := New()
+	defer sb.Close()
+	f := benchFile(b)
+	b.SetBytes(16 << 20)
+	for b.Loop() {
+		f.Truncate(0)
+		f.Seek(0, 0)
+		cmd := exec.Command("head", "-c", "16M", "/dev/zero")
+		cmd.Stdout = f
+		if res, err := sb.Run(cmd); err != nil || res.Status != OK {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+	if fi, _ := f.Stat(); fi.Size() != 16<<20 {
+		b.Fatalf("file has %d bytes", fi.Size())
+	}
+}
+
+func benchFile(b *testing.B) *os.File {
+	f, err := os.Create(filepath.Join(b.TempDir(), "out"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	return f
+}
+
 // BenchmarkRunParallel: concurrent callers of one Sandbox.
 func BenchmarkRunParallel(b *testing.B) { benchParallel(b, New()) }
 

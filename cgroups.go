@@ -62,10 +62,11 @@ func (s *Sandbox) CPUTimeLimit(d time.Duration) *Sandbox {
 	return s
 }
 
-// OutputLimit caps the bytes the command may write: to each file
-// (RLIMIT_FSIZE) and, counted by the sandbox, to Stdout and Stderr when they
-// are not files. Reaching it ends the run with OutputLimitExceeded; a
-// writer receives at most bytes.
+// OutputLimit caps the bytes the command may write: to each file it opens
+// itself (RLIMIT_FSIZE) and, counted by the sandbox, to Stdout and Stderr
+// together, whatever they are (a file, a pipe, a writer). Reaching it ends
+// the run with OutputLimitExceeded, whatever the command does with
+// SIGXFSZ; Stdout and Stderr receive at most bytes.
 func (s *Sandbox) OutputLimit(bytes int64) *Sandbox {
 	if bytes <= 0 {
 		return s.fail("OutputLimit", bytes, "must be positive")

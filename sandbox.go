@@ -283,7 +283,11 @@ type Result struct {
 
 // Run runs cmd in the sandbox and waits for it. The error is non-nil only
 // when the sandbox could not be set up or the command could not start;
-// everything that happens to a started command is in the Result.
+// everything that happens to a started command is in the Result. Beside a
+// Result, the error says that the output could not all be delivered: a
+// Stdout or Stderr writer or file failed, or a process that outlived the
+// command kept the output open longer than cmd.WaitDelay (2 s when zero),
+// so it was cut (the error then wraps exec.ErrWaitDelay).
 func (s *Sandbox) Run(cmd *exec.Cmd) (*Result, error) {
 	return s.RunContext(context.Background(), cmd)
 }

@@ -5,12 +5,42 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-// stdio connects a command's Stdin, Stdout, Stderr and ExtraFiles to the
-// child's descriptors 0, 1, 2, 3….
+// What the command gets as its standard descriptors:
+//
+//	Stdin   nil                   /dev/null
+//	        regular *os.File      a read-only open file description of its
+//	                              own, at the caller's offset: it may seek,
+//	                              mmap and fstat it, but never write,
+//	                              truncate, lock or change the flags of
+//	                              the caller's, nor move its offset
+//	        other *os.File        the file itself (a pipe or terminal is
+//	                              read as with os/exec)
+//	        io.Reader             a pipe fed from it
+//	Stdout  nil                   /dev/null
+//	Stderr  regular *os.File      a pipe, drained into the file with
+//	                              splice(2) at the file's offset (appended
+//	                              with O_APPEND): the command cannot reopen,
+//	                              read, truncate, seek, fallocate it or
+//	                              clear O_APPEND, and OutputLimit is
+//	                              counted by the sandbox
+//	        pipe, socket          a pipe, copied into it: the command
+//	                              cannot read the socket, nor change the
+//	                              flags the caller's description shares
+//	        terminal or other     the file itself (programs see their
+//	        character device      terminal); copied and counted through a
+//	                              pipe under OutputLimit
+//	        io.Writer             a pipe, copied into it
+//
+// The same value as Stdout and Stderr shares one pipe, so the two stay in
+// order. ExtraFiles are handed in as they are.
 type stdio struct {
 	files      []*os.File // descriptor i of the child; nil means closed
 	parentEnds []*os.File // closed by the parent once the child has them
@@ -19,40 +49,8 @@ type stdio struct {
 	errMu      sync.Mutex
 	copyErr    error
 	out        *outputCounter
-}
-
-// outputCounter counts bytes written to Stdout and Stderr writers against
-// OutputLimit.
-type outputCounter struct {
-	limit    int64
-	n        atomic.Int64
-	exceeded atomic.Bool
-	onExceed func()
-}
-
-// limitedWriter passes on at most the counter's remaining budget.
-type limitedWriter struct {
-	w io.Writer
-	c *outputCounter
-}
-
-func (l *limitedWriter) Write(b []byte) (int, error) {
-	if l.c == nil || l.c.limit <= 0 {
-		return l.w.Write(b)
-	}
-	total := l.c.n.Add(int64(len(b)))
-	allowed := int64(len(b)) - max(0, total-l.c.limit)
-	if allowed < int64(len(b)) {
-		if l.c.exceeded.CompareAndSwap(false, true) && l.c.onExceed != nil {
-			l.c.onExceed()
-		}
-	}
-	if allowed > 0 {
-		if _, err := l.w.Write(b[:allowed]); err != nil {
-			return 0, err
-		}
-	}
-	return len(b), nil // swallow the excess so the copy drains the pipe
+	grace      time.Duration // how long Wait waits for output after the run
+	cut        atomic.Bool   // the output was cut when grace ran out
 }
 
 func (s *stdio) setErr(err error) {
@@ -68,20 +66,69 @@ func (s *stdio) setErr(err error) {
 
 func openDevNull(flag int) (*os.File, error) { return os.OpenFile(os.DevNull, flag, 0) }
 
-// fileWriter hides an *os.File so that it is treated as any io.Writer.
-type fileWriter struct{ f *os.File }
-
-func (w fileWriter) Write(b []byte) (int, error) { return w.f.Write(b) }
-
-func isRegular(f *os.File) bool {
+// fileKind says how a caller's *os.File is handed to the command.
+func fileKind(f *os.File) os.FileMode {
 	fi, err := f.Stat()
-	return err == nil && fi.Mode().IsRegular()
+	if err != nil {
+		return os.ModeIrregular
+	}
+	return fi.Mode().Type()
 }
 
-// setupStdio prepares the child's descriptors. Copiers start only with
-// start(), after the fork.
+// dupFile returns a descriptor of our own on f's open file description,
+// so that the caller may close f while the run goes on. It is taken with
+// Control, not Fd, which would make a non-blocking file blocking.
+func dupFile(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd, derr := -1, error(nil)
+	if err := rc.Control(func(old uintptr) { fd, derr = unix.FcntlInt(old, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, os.NewSyscallError("fcntl", derr)
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
+}
+
+// privateReader opens f's file again, read-only, at f's offset: a new open
+// file description, shared with nobody.
+func privateReader(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var nf *os.File
+	var off int64
+	var oerr error
+	err = rc.Control(func(fd uintptr) {
+		if off, oerr = unix.Seek(int(fd), 0, io.SeekCurrent); oerr != nil {
+			return
+		}
+		nf, oerr = os.OpenFile("/proc/self/fd/"+strconv.Itoa(int(fd)), os.O_RDONLY|unix.O_NOCTTY, 0)
+	})
+	if err == nil {
+		err = oerr
+	}
+	if err == nil {
+		if _, err = nf.Seek(off, io.SeekStart); err != nil {
+			nf.Close()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nf, nil
+}
+
+// setupStdio prepares the child's descriptors and starts the copiers.
 func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
-	s := &stdio{out: out}
+	s := &stdio{out: out, grace: copyGrace}
+	if cmd.WaitDelay > 0 {
+		s.grace = cmd.WaitDelay
+	}
 	var starts []func()
 	fail := func(err error) (*stdio, error) {
 		s.closeParentEnds()
@@ -89,6 +136,7 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 		return nil, err
 	}
 	// stdin
+	var feed io.Reader
 	switch r := cmd.Stdin.(type) {
 	case nil:
 		f, err := openDevNull(os.O_RDONLY)
@@ -98,8 +146,33 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 		s.files = append(s.files, f)
 		s.parentEnds = append(s.parentEnds, f)
 	case *os.File:
-		s.files = append(s.files, r)
+		if !fileKind(r).IsRegular() {
+			s.files = append(s.files, r)
+			break
+		}
+		f, err := privateReader(r)
+		if err == nil {
+			s.files = append(s.files, f)
+			s.parentEnds = append(s.parentEnds, f)
+			break
+		}
+		// The file cannot be opened again (its mode changed, say): feed
+		// a pipe from the caller's description by offset, without moving
+		// that offset.
+		dup, err := dupFile(r)
+		if err != nil {
+			return fail(err)
+		}
+		off, err := unix.Seek(int(dup.Fd()), 0, io.SeekCurrent)
+		if err != nil {
+			dup.Close()
+			return fail(err)
+		}
+		feed = &closingReader{io.NewSectionReader(dup, off, 1<<62), dup}
 	default:
+		feed = r
+	}
+	if feed != nil {
 		pr, pw, err := os.Pipe()
 		if err != nil {
 			return fail(err)
@@ -110,59 +183,73 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 			// Not waited for: a Reader that blocks forever must not hang
 			// Wait. The pipe is closed when the copy ends or fails.
 			go func() {
-				_, err := io.Copy(pw, r)
+				_, err := io.Copy(pw, feed)
 				if err != nil && !errors.Is(err, os.ErrClosed) && !isEPIPE(err) {
 					s.setErr(err)
 				}
 				pw.Close()
+				if c, ok := feed.(io.Closer); ok {
+					c.Close()
+				}
 			}()
 		})
 	}
-	// stdout and stderr; the same writer for both shares one pipe. Under
-	// OutputLimit a file that is not a regular one (a pipe, a terminal,
-	// /dev/null) is copied and counted too: RLIMIT_FSIZE binds only
-	// regular files.
-	var shared *os.File
+	// stdout and stderr
 	for i, w := range []io.Writer{cmd.Stdout, cmd.Stderr} {
-		if f, ok := w.(*os.File); ok && out != nil && !isRegular(f) {
-			w = fileWriter{f}
+		if i == 1 && cmd.Stdout != nil && sameWriter(cmd.Stderr, cmd.Stdout) {
+			s.files = append(s.files, s.files[1])
+			continue
 		}
-		switch w := w.(type) {
-		case nil:
+		var dst *os.File // the caller's file, through a descriptor of ours
+		regular := false
+		if f, ok := w.(*os.File); ok {
+			kind := fileKind(f)
+			if kind&os.ModeCharDevice != 0 && out == nil {
+				s.files = append(s.files, f) // a terminal, /dev/null
+				continue
+			}
+			d, err := dupFile(f)
+			if err != nil {
+				return fail(err)
+			}
+			dst, regular = d, kind.IsRegular()
+		}
+		if w == nil {
 			f, err := openDevNull(os.O_WRONLY)
 			if err != nil {
 				return fail(err)
 			}
 			s.files = append(s.files, f)
 			s.parentEnds = append(s.parentEnds, f)
-		case *os.File:
-			s.files = append(s.files, w)
-		default:
-			if i == 1 && cmd.Stderr == cmd.Stdout && shared != nil {
-				s.files = append(s.files, shared)
-				continue
-			}
-			pr, pw, err := os.Pipe()
-			if err != nil {
-				return fail(err)
-			}
-			shared = pw
-			s.files = append(s.files, pw)
-			s.parentEnds = append(s.parentEnds, pw)
-			s.readers = append(s.readers, pr)
-			lw := &limitedWriter{w: w, c: out}
-			s.wg.Add(1)
-			starts = append(starts, func() {
-				go func() {
-					defer s.wg.Done()
-					_, err := io.Copy(lw, pr)
-					s.setErr(err)
-					// A writer that failed: the command gets EPIPE or
-					// SIGPIPE instead of blocking on a full pipe.
-					pr.Close()
-				}()
-			})
+			continue
 		}
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			if dst != nil {
+				dst.Close()
+			}
+			return fail(err)
+		}
+		s.files = append(s.files, pw)
+		s.parentEnds = append(s.parentEnds, pw)
+		s.readers = append(s.readers, pr)
+		s.wg.Add(1)
+		starts = append(starts, func() {
+			go func() {
+				defer s.wg.Done()
+				var err error
+				if dst != nil {
+					err = drainTo(pr, dst, regular, out)
+					dst.Close()
+				} else {
+					_, err = io.Copy(&limitedWriter{w: w, c: out}, pr)
+				}
+				s.setErr(err)
+				// A destination that failed: the command gets EPIPE or
+				// SIGPIPE instead of blocking on a full pipe.
+				pr.Close()
+			}()
+		})
 	}
 	s.files = append(s.files, cmd.ExtraFiles...)
 	for _, start := range starts {
@@ -170,6 +257,25 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 	}
 	return s, nil
 }
+
+// sameWriter reports whether a and b are the same value; values of a type
+// that cannot be compared are different (as os/exec does).
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// closingReader closes c when the copy that reads r is done.
+type closingReader struct {
+	io.Reader
+	c io.Closer
+}
+
+func (r *closingReader) Close() error { return r.c.Close() }
 
 // closeParentEnds closes the descriptors only the child needs.
 func (s *stdio) closeParentEnds() {
@@ -184,3 +290,38 @@ func (s *stdio) closeReaders() {
 		f.Close()
 	}
 }
+
+// wait waits for the output copies, at most grace once the run ended; a
+// copy still going then is cut, and the error says so. With no copy (no
+// output, or a terminal) there is nothing to start a waiter for.
+func (s *stdio) wait() error {
+	if len(s.readers) > 0 {
+		done := make(chan struct{})
+		go func() {
+			s.wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(s.grace):
+			s.cut.Store(true)
+			s.closeReaders()
+			<-done
+		}
+	}
+	s.closeReaders()
+	if s.cut.Load() {
+		return &outputCutError{grace: s.grace}
+	}
+	return s.copyErr
+}
+
+// outputCutError: a process of the run kept its output open after the
+// command ended.
+type outputCutError struct{ grace time.Duration }
+
+func (e *outputCutError) Error() string {
+	return "sandbox: output still open " + e.grace.String() + " after the command ended (a process outside the PID namespace?): closed"
+}
+
+func (e *outputCutError) Unwrap() error { return exec.ErrWaitDelay }

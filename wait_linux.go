@@ -50,7 +50,7 @@ func (p *Process) watch(ctx context.Context) {
 }
 
 // Wait waits for the run to end, removes everything it left and returns its
-// Result. It may be called more than once.
+// Result, with an error as Run's. It may be called more than once.
 func (p *Process) Wait() (*Result, error) {
 	p.waitOnce.Do(p.wait)
 	return p.res, p.err
@@ -150,25 +150,11 @@ func exitOf(ws unix.WaitStatus) (code, sig int) {
 	return -1, int(unix.SIGKILL)
 }
 
-// finishIO waits for the output copies, bounded by copyGrace. With files
-// only there is no copy, and nothing to start a waiter for.
+// finishIO waits for the output copies, bounded by copyGrace (or
+// cmd.WaitDelay).
 func (p *Process) finishIO() {
-	if len(p.io.readers) > 0 {
-		done := make(chan struct{})
-		go func() {
-			p.io.wg.Wait()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(copyGrace):
-			p.io.closeReaders()
-			<-done
-		}
-	}
-	p.io.closeReaders()
-	if p.io.copyErr != nil && p.err == nil {
-		p.err = p.io.copyErr
+	if err := p.io.wait(); err != nil && p.err == nil {
+		p.err = err
 	}
 }
 

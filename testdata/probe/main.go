@@ -116,12 +116,74 @@ func main() {
 		}
 	case "uid":
 		fmt.Println(syscall.Getuid(), syscall.Getgid())
+	case "stdout-attack":
+		// stdout-attack BYTES: what a command could do to a host file
+		// handed in as its stdout (reports on stderr), then write "after".
+		n, err := strconv.ParseInt(arg, 10, 64)
+		check(err)
+		stdioAttack(1, n)
+		fmt.Fprint(os.Stdout, "after\n")
+	case "stdin-attack":
+		// stdin-attack: the same on stdin, then print what it reads.
+		stdioAttack(0, 1<<20)
+		b := make([]byte, 100)
+		n, _ := syscall.Pread(0, b, 0)
+		fmt.Fprintf(os.Stderr, "pread at 0: %q\n", b[:n])
+		if m, err := syscall.Mmap(0, 0, 4, syscall.PROT_READ, syscall.MAP_SHARED); err == nil {
+			fmt.Fprintf(os.Stderr, "mmap: %q\n", m)
+		} else {
+			fmt.Fprintln(os.Stderr, "mmap:", err)
+		}
+	case "read-stdout":
+		// read-stdout: read from descriptor 1.
+		b := make([]byte, 100)
+		n, err := syscall.Read(1, b)
+		fmt.Fprintf(os.Stderr, "read stdout: %d %q %v\n", n, b[:max(n, 0)], err)
 	default:
 		if !interactSub(os.Args[1], os.Args[2:]) {
 			fmt.Fprintln(os.Stderr, "unknown subcommand", os.Args[1])
 			os.Exit(2)
 		}
 	}
+}
+
+// stdioAttack tries, on descriptor fd, what must not reach the caller's
+// file: reading it back through /proc/self/fd, clearing O_APPEND, seeking,
+// overwriting, truncating, reserving n bytes, locking, changing its flags.
+// Each result goes to stderr.
+func stdioAttack(fd int, n int64) {
+	say := func(what string, err error) { fmt.Fprintf(os.Stderr, "%s: %v\n", what, err) }
+	if f, err := os.Open("/proc/self/fd/" + strconv.Itoa(fd)); err == nil {
+		b := make([]byte, 4096)
+		k, err := f.ReadAt(b, 0)
+		fmt.Fprintf(os.Stderr, "reopen: read %q %v\n", b[:k], err)
+		f.Close()
+	} else {
+		say("reopen", err)
+	}
+	fl, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0)
+	if e == 0 {
+		_, _, e = syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFL, (fl&^syscall.O_APPEND)|syscall.O_NONBLOCK)
+	}
+	say("setfl", errnoErr(e))
+	_, err := syscall.Seek(fd, 0, 0)
+	say("seek", err)
+	_, err = syscall.Pwrite(fd, []byte("OVERWRITTEN"), 0)
+	say("pwrite", err)
+	if fd == 0 {
+		_, err = syscall.Write(fd, []byte("W"))
+		say("write", err)
+	}
+	say("ftruncate", syscall.Ftruncate(fd, 0))
+	say("fallocate", syscall.Fallocate(fd, 1 /* FALLOC_FL_KEEP_SIZE */, 0, n))
+	say("flock", syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB))
+}
+
+func errnoErr(e syscall.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return e
 }
 
 // threadCPU is the CPU time of the calling thread.

@@ -1,0 +1,277 @@
+package sandbox
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// stdioFile makes a file with content, readable by anyone (so that only the
+// sandbox, not the file's mode, keeps the command from reading it), and
+// opens it with flag.
+func stdioFile(t *testing.T, content string, flag int) *os.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, flag, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func fileFlags(t *testing.T, f *os.File) int {
+	t.Helper()
+	fl, err := unix.FcntlInt(f.Fd(), unix.F_GETFL, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fl
+}
+
+// TestStdoutFileIsOutputOnly (issue 10, item 5): a host file handed in as
+// Stdout reaches the command as a pipe. The command cannot read back what
+// the file held, clear O_APPEND, seek, overwrite, truncate, or reserve
+// disk space past OutputLimit; its output is appended as before.
+func TestStdoutFileIsOutputOnly(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	const before = "secret-before\n"
+	f := stdioFile(t, before, os.O_WRONLY|os.O_APPEND)
+	var stderr bytes.Buffer
+	cmd := exec.Command("/probe/probe", "stdout-attack", "67108864") // fallocate 64 MiB
+	cmd.Stdout, cmd.Stderr = f, &stderr
+	res, err := probeSandbox(t).OutputLimit(1 << 20).Run(cmd)
+	if err != nil || res.Status != OK {
+		t.Fatalf("%+v %v\n%s", res, err, stderr.String())
+	}
+	t.Logf("the command's attempts:\n%s", stderr.String())
+	if strings.Contains(stderr.String(), "secret") {
+		t.Errorf("the command read what the file held")
+	}
+	got, _ := os.ReadFile(f.Name())
+	if string(got) != before+"after\n" {
+		t.Errorf("file holds %q, want %q", got, before+"after\n")
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Blocks*512 >= 1<<20 {
+		t.Errorf("%d bytes allocated on disk past a 1 MiB OutputLimit", st.Blocks*512)
+	}
+	if fl := fileFlags(t, f); fl&unix.O_APPEND == 0 || fl&unix.O_NONBLOCK != 0 {
+		t.Errorf("the caller's file flags changed: %#x", fl)
+	}
+}
+
+// TestStdoutFileOffsets: output lands where os/exec would put it: at the
+// file's offset, which then advances, or appended under O_APPEND; one file
+// as Stdout and Stderr keeps the order of the writes.
+func TestStdoutFileOffsets(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	script := "printf 1; printf 2 >&2; printf 3"
+	for _, c := range []struct {
+		name   string
+		flag   int
+		offset int64
+	}{
+		{"offset", os.O_WRONLY, 4},
+		{"append", os.O_WRONLY | os.O_APPEND, 0},
+		{"read-write", os.O_RDWR, 9},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var want, got []byte
+			var wantOff, gotOff int64
+			for i, run := range []func(*exec.Cmd) error{
+				func(cmd *exec.Cmd) error { return cmd.Run() },
+				func(cmd *exec.Cmd) error {
+					res, err := New().Run(cmd)
+					if err == nil && res.Status != OK {
+						err = errors.New(res.Status.String())
+					}
+					return err
+				},
+			} {
+				f := stdioFile(t, "0123456789", c.flag)
+				if _, err := f.Seek(c.offset, io.SeekStart); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command("sh", "-c", script)
+				cmd.Stdout, cmd.Stderr = f, f
+				if err := run(cmd); err != nil {
+					t.Fatal(err)
+				}
+				b, _ := os.ReadFile(f.Name())
+				off, _ := f.Seek(0, io.SeekCurrent)
+				if i == 0 {
+					want, wantOff = b, off
+				} else {
+					got, gotOff = b, off
+				}
+			}
+			if !bytes.Equal(got, want) || gotOff != wantOff {
+				t.Errorf("sandbox: %q at offset %d; os/exec: %q at offset %d", got, gotOff, want, wantOff)
+			}
+		})
+	}
+}
+
+// TestOutputLimitFileStdout (issue 10, item 5): a program that ignores
+// SIGXFSZ (Go does) writing past OutputLimit to a file Stdout ends with
+// OutputLimitExceeded, from the sandbox's own count, and the file holds
+// exactly the limit.
+func TestOutputLimitFileStdout(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	f := stdioFile(t, "", os.O_WRONLY|os.O_TRUNC)
+	var stderr bytes.Buffer
+	cmd := exec.Command("/probe/probe", "flood", "-")
+	cmd.Stdout, cmd.Stderr = f, &stderr
+	res, err := probeSandbox(t).OutputLimit(1 << 20).WallTimeLimit(10 * time.Second).Run(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	if res.Status != OutputLimitExceeded || fi.Size() != 1<<20 {
+		t.Errorf("%+v, file %d bytes, want OutputLimitExceeded and %d bytes\n%s", res, fi.Size(), 1<<20, stderr.String())
+	}
+}
+
+// TestStdinFileIsPrivate: a regular file handed in as Stdin is the
+// command's to read (from the caller's offset; it may seek and mmap), but
+// not to write, truncate, lock or change: the caller's open file
+// description, its offset and its flags are untouched.
+func TestStdinFileIsPrivate(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	f := stdioFile(t, "0123456789", os.O_RDWR)
+	if _, err := f.Seek(3, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	flags := fileFlags(t, f)
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("/probe/probe", "stdin-attack")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = f, &stdout, &stderr
+	res, err := probeSandbox(t).Run(cmd)
+	if err != nil || res.Status != OK {
+		t.Fatalf("%+v %v\n%s", res, err, stderr.String())
+	}
+	t.Logf("the command's attempts:\n%s", stderr.String())
+	if b, _ := os.ReadFile(f.Name()); string(b) != "0123456789" {
+		t.Errorf("file changed: %q", b)
+	}
+	if off, _ := f.Seek(0, io.SeekCurrent); off != 3 {
+		t.Errorf("the caller's offset moved to %d", off)
+	}
+	if fl := fileFlags(t, f); fl != flags {
+		t.Errorf("the caller's flags changed: %#x → %#x", flags, fl)
+	}
+	g, err := os.Open(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := unix.Flock(int(g.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		t.Errorf("the file is still locked after the run: %v", err)
+	}
+	// What a program needs of a file stdin still works.
+	for _, want := range []string{`pread at 0: "0123456789"`, `mmap: "0123"`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+	// And reading starts at the caller's offset.
+	var out bytes.Buffer
+	cmd = exec.Command("cat")
+	if _, err := f.Seek(3, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin, cmd.Stdout = f, &out
+	if _, err := New().Run(cmd); err != nil || out.String() != "3456789" {
+		t.Errorf("cat read %q (%v), want \"3456789\"", out.String(), err)
+	}
+}
+
+// TestStdoutSocketNotReadable: a socket handed in as Stdout reaches the
+// command as a pipe: it cannot read what the peer sent to the caller.
+func TestStdoutSocketNotReadable(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, peer := os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "peer")
+	defer mine.Close()
+	defer peer.Close()
+	if _, err := peer.Write([]byte("secret-for-the-caller")); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command("/probe/probe", "read-stdout")
+	cmd.Stdout, cmd.Stderr = mine, &stderr
+	if _, err := probeSandbox(t).Run(cmd); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stderr.String(), "secret") {
+		t.Errorf("the command read the caller's socket: %s", stderr.String())
+	}
+	b := make([]byte, 100)
+	n, _, _ := unix.Recvfrom(fds[0], b, unix.MSG_DONTWAIT)
+	if string(b[:max(n, 0)]) != "secret-for-the-caller" {
+		t.Errorf("the caller reads %q", b[:max(n, 0)])
+	}
+	// Output still reaches the socket.
+	cmd = exec.Command("echo", "hello")
+	cmd.Stdout = mine
+	if _, err := New().Run(cmd); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := peer.Read(b); string(b[:n]) != "hello\n" {
+		t.Errorf("the peer got %q", b[:n])
+	}
+}
+
+// TestOutputCut: a process that outlives the command (no PID namespace)
+// and keeps its output open is cut off after cmd.WaitDelay, and Wait says
+// so with an error that wraps exec.ErrWaitDelay, beside the Result.
+func TestOutputCut(t *testing.T) {
+	requireRoot(t)
+	marker := "sandbox-output-cut-" + t.Name()
+	var out bytes.Buffer
+	// The escapee tells the command through a FIFO once it has left the
+	// command's process group, which init kills when the command ends.
+	cmd := exec.Command("sh", "-c", "mkfifo /tmp/f; setsid sh -c 'echo >/tmp/f; sleep 10; : "+marker+"' & read x </tmp/f; echo started")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = 200 * time.Millisecond
+	t.Cleanup(func() {
+		for _, pid := range processesWith(marker) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	start := time.Now()
+	res, err := New().Namespaces(Mount, Net, IPC, UTS).Run(cmd)
+	if res == nil || res.Status != OK || out.String() != "started\n" {
+		t.Fatalf("%+v %v %q", res, err, out.String())
+	}
+	if !errors.Is(err, exec.ErrWaitDelay) {
+		t.Errorf("error %v, want one wrapping exec.ErrWaitDelay", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Wait took %v", d)
+	}
+}
