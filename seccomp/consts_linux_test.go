@@ -36,6 +36,14 @@ func TestConstantsMatchKernel(t *testing.T) {
 		{"offsetof(nr)", offNr, 0},
 		{"offsetof(arch)", offArch, 4},
 		{"offsetof(args)", offArgs, 16},
+		// Default's socket rules.
+		{"AF_UNIX", afUnix, unix.AF_UNIX},
+		{"AF_INET", afInet, unix.AF_INET},
+		{"AF_INET6", afInet6, unix.AF_INET6},
+		{"AF_NETLINK", afNetlink, unix.AF_NETLINK},
+		{"AF_PACKET", afPacket, unix.AF_PACKET},
+		{"AF_VSOCK", afVsock, unix.AF_VSOCK},
+		{"NETLINK_KOBJECT_UEVENT", netlinkKobjectUevent, unix.NETLINK_KOBJECT_UEVENT},
 	} {
 		if c.ours != c.sys {
 			t.Errorf("%s = %#x, the kernel's is %#x", c.name, c.ours, c.sys)
