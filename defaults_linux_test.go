@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -31,8 +32,17 @@ func TestDefaults(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^NoNewPrivs:\s+1$`).MatchString(status) {
 		t.Errorf("no_new_privs not set")
 	}
-	if !regexp.MustCompile(`(?m)^Uid:\s+65534\s+65534\s+65534\s+65534$`).MatchString(status) {
-		t.Errorf("uid is not 65534 everywhere:\n%s", status)
+	// A uid and gid of the run's own, from the default range, named in
+	// the sandbox's /etc/passwd and /etc/group.
+	m := regexp.MustCompile(`(?m)^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$`).FindStringSubmatch(status)
+	g := regexp.MustCompile(`(?m)^Gid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$`).FindStringSubmatch(status)
+	if m == nil || g == nil || m[1] != m[2] || m[1] != m[3] || m[1] != m[4] || g[1] != m[1] || g[2] != m[1] || g[3] != m[1] || g[4] != m[1] {
+		t.Errorf("uid and gid are not one id everywhere:\n%s", status)
+	} else if uid, _ := strconv.Atoi(m[1]); uid < DefaultUIDFirst || uid >= DefaultUIDFirst+DefaultUIDCount {
+		t.Errorf("uid %d is not in the default range", uid)
+	}
+	if got := strings.TrimSpace(sh("id -un; id -gn")); got != "sandbox\nsandbox" {
+		t.Errorf("id names %q, want sandbox and sandbox", got)
 	}
 	if !regexp.MustCompile(`(?m)^Groups:\s*65534?\s*$`).MatchString(status) && !regexp.MustCompile(`(?m)^Groups:\s*$`).MatchString(status) {
 		t.Errorf("supplementary groups present:\n%s", status)

@@ -19,8 +19,10 @@
 //	             (or Chroot's directory), /proc of the new PID namespace
 //	             (showing only what the command could ptrace: not init),
 //	             a minimal /dev, a writable 128 MiB /tmp
-//	identity     uid/gid 65534, no supplementary groups, every capability
-//	             dropped (bounding and ambient sets too), no_new_privs
+//	identity     a host uid/gid of its own for each live run (UIDRange),
+//	             65534 inside a user namespace; no supplementary groups,
+//	             every capability dropped (bounding and ambient sets
+//	             too), no_new_privs
 //	process      a minimal init is PID 1; the command is in init's new
 //	             session, which has no controlling terminal (and, not its
 //	             leader, it cannot take one), with only stdio and

@@ -43,6 +43,7 @@ type Process struct {
 	cg      cgroup.Group
 	ll      *landlockRun // the Landlock backend's run, or nil
 	netfd   int          // the run's network namespace, to pool after it, or -1
+	lease   *uidLease    // the run's own host uid, or nil
 	ttys    []*ttyState
 	started time.Time
 
@@ -110,8 +111,12 @@ func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
 		return nil, err
 	}
 	p := &Process{cfg: &cfg, cmd: c, log: cfg.logger, done: make(chan struct{}), pidfd: -1, netfd: -1}
+	if err := p.leaseUID(ns&User != 0); err != nil { // before anything is made for the uid
+		return nil, err
+	}
 	if cfg.backend == Landlock {
 		if p.ll, err = prepareLandlock(&cfg, c); err != nil {
+			p.releaseUID()
 			return nil, err
 		}
 	}
@@ -169,6 +174,7 @@ func (p *Process) launch(ns Namespace, cmd *exec.Cmd, filter []unix.SockFilter) 
 		return err
 	}
 	p.rp = planRun(spec)
+	p.planIDFiles()
 	return p.fork(spec, h)
 }
 
@@ -287,6 +293,8 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 		outUID, outGID := p.rp.insideUID, p.rp.insideGID
 		if os.Geteuid() != 0 {
 			outUID, outGID = os.Geteuid(), os.Getegid()
+		} else if uid := p.hostUID(); uid >= 0 {
+			outUID, outGID = uid, uid
 		}
 		if err := writeIDMaps(pid, idMap(p.rp.insideUID, outUID), idMap(p.rp.insideGID, outGID)); err != nil {
 			return err
@@ -369,6 +377,7 @@ func (p *Process) cleanupFailed() {
 	}
 	p.ll.release()
 	p.releaseNet(false)
+	p.releaseUID()
 	close(p.done)
 }
 

@@ -38,14 +38,13 @@ type rootCache struct {
 type rootKey struct {
 	root     string
 	hostname string
-	uid, gid int
 	euid     int // whose symbolic links are followed
 	userns   bool
 	mounts   []mountSpec
 }
 
 func (k *rootKey) equal(o *rootKey) bool {
-	return k.root == o.root && k.hostname == o.hostname && k.uid == o.uid && k.gid == o.gid &&
+	return k.root == o.root && k.hostname == o.hostname &&
 		k.euid == o.euid && k.userns == o.userns && slices.Equal(k.mounts, o.mounts)
 }
 
@@ -128,7 +127,7 @@ func (h *heldFDs) closeAll() { h.set(nil) }
 
 // rootFor returns the planned root filesystem for this configuration.
 func (c *config) rootFor(userns bool) (*child.Shared, error) {
-	key := rootKey{root: c.root, hostname: c.hostname, uid: c.uid, gid: c.gid, euid: os.Geteuid(), userns: userns, mounts: c.mounts}
+	key := rootKey{root: c.root, hostname: c.hostname, euid: os.Geteuid(), userns: userns, mounts: c.mounts}
 	rc := c.roots
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

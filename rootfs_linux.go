@@ -421,8 +421,8 @@ func (r *rootPlanner) planSystem(c *config) error {
 	for _, m := range etcMatches() {
 		r.systemEntry(m)
 	}
-	r.writeFile("/etc/passwd", fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\nsandbox:x:%d:%d:sandbox:/tmp:/bin/sh\n", c.uid, c.gid))
-	r.writeFile("/etc/group", fmt.Sprintf("root:x:0:\nsandbox:x:%d:\n", c.gid))
+	r.writeIDFile("/etc/passwd", regPasswd, regPasswdLen) // the run's ids: uidpool_linux.go
+	r.writeIDFile("/etc/group", regGroup, regGroupLen)
 	r.writeFile("/etc/hosts", fmt.Sprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost\n", c.hostname))
 	return nil
 }

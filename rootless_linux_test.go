@@ -31,6 +31,11 @@ func rootlessInner() int {
 	fmt.Printf("status=%v\n%s", res.Status, out.String())
 	_, err = New().MemoryLimit(64 << 20).Run(exec.Command("true"))
 	fmt.Printf("limit-error-is-unavailable=%v\n", errors.Is(err, ErrCgroupUnavailable))
+	// A rootless caller cannot give runs uids of their own: asked to, the
+	// run fails.
+	_, err = New().UIDRange(DefaultUIDFirst, 8).Run(exec.Command("true"))
+	var se *SetupError
+	fmt.Printf("uid-range-error=%v\n", errors.As(err, &se) && se.Stage == "uid")
 	hostNS, _ := os.Readlink("/proc/self/ns/user")
 	fmt.Printf("host-userns=%s\n", hostNS)
 	if dir := os.Getenv(rootlessLinksEnv); dir != "" {
@@ -143,7 +148,7 @@ func TestRootless(t *testing.T) {
 	}
 	checkInitHidden(t, strings.ReplaceAll(get("init-probe="), ",", " "))
 	for _, want := range []string{"sandbox", "tmp-ok", "usr-ro", "limit-error-is-unavailable=true",
-		`own-link="linked" <nil>`, "other-link-untrusted=true", "dst-link-refused=true"} {
+		`own-link="linked" <nil>`, "other-link-untrusted=true", "dst-link-refused=true", "uid-range-error=true"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}

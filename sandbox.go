@@ -60,8 +60,9 @@ type config struct {
 	roots    *rootCache
 	backend  Backend
 
-	landlockBestEffort bool // see LandlockBestEffort
-	probe              bool // a backend's availability probe: skip the availability check
+	landlockBestEffort bool     // see LandlockBestEffort
+	probe              bool     // a backend's availability probe: skip the availability check
+	uids               *uidPool // host uids of runs (UIDRange)
 }
 
 type rlimitSpec struct {
@@ -69,9 +70,10 @@ type rlimitSpec struct {
 	cur, max uint64
 }
 
-// DefaultUID and DefaultGID are the identity the command runs as unless
-// RunAs says otherwise: "nobody" and "nogroup" on Debian. In a rootless
-// sandbox the caller's own IDs are mapped to them.
+// DefaultUID and DefaultGID are the identity the command has inside a user
+// namespace ("nobody" and "nogroup" on Debian), mapped to the run's host uid
+// (UIDRange) or, rootless, to the caller's own ids. Without a user
+// namespace a root caller's command runs as a uid of UIDRange instead.
 const (
 	DefaultUID = 65534
 	DefaultGID = 65534
@@ -96,6 +98,7 @@ func New() *Sandbox {
 		seccomp:  defaultSeccomp(),
 		net:      newNetPool(),
 		roots:    &rootCache{},
+		uids:     newUIDPool(DefaultUIDFirst, DefaultUIDCount, false),
 	}}
 }
 

@@ -109,6 +109,7 @@ func (p *Process) wait() {
 	if err := p.ll.release(); err != nil && p.err == nil {
 		p.err = err
 	}
+	p.releaseUID() // every process of the run is gone
 	p.finishIO()
 	p.mu.Lock()
 	p.finished = true

@@ -147,8 +147,11 @@ func newWorkDir(source string, lang language, backend sandbox.Backend) (workDir,
 
 // compile runs the language's compile step with generous but finite limits.
 func compile(ctx context.Context, cfg Config, lang language, w workDir) (*StepResult, error) {
+	// The compiler writes out and the shared Go cache, both DefaultUID's:
+	// it runs as that uid (RunAs), where a submission's runs get a uid of
+	// their own each.
 	pl := w.place(cfg)
-	sb := sandbox.New().Backend(cfg.Backend).
+	sb := sandbox.New().Backend(cfg.Backend).RunAs(sandbox.DefaultUID, sandbox.DefaultGID).
 		Bind(w.src, pl.src).
 		BindWritable(w.out, pl.out).
 		CPUTimeLimit(compileTime).

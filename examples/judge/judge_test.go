@@ -246,7 +246,7 @@ func judgeProcesses() []string {
 			continue
 		}
 		info, err := os.Stat("/proc/" + e.Name())
-		if err != nil || !ownedBy(info, sandbox.DefaultUID) {
+		if err != nil || !ownedBy(info, sandbox.DefaultUID) && !ownedByRange(info) {
 			continue
 		}
 		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
@@ -293,6 +293,12 @@ func cgroupDirs() []string {
 		dirs = append(dirs, m...)
 	}
 	return dirs
+}
+
+// ownedByRange: owned by a uid the sandbox gives runs (the default range).
+func ownedByRange(info os.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) >= sandbox.DefaultUIDFirst && int(st.Uid) < sandbox.DefaultUIDFirst+sandbox.DefaultUIDCount
 }
 
 func ownedBy(info os.FileInfo, uid int) bool {

@@ -99,13 +99,15 @@ func TestParseSize(t *testing.T) {
 // and one seccomp filter, a read-only root.
 func TestDefaultSandbox(t *testing.T) {
 	bin := sbxBinary(t)
-	script := `echo ifaces=$(sed -n '3,$p' /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,); hostname; id -u; echo pid=$$;
+	script := `echo ifaces=$(sed -n '3,$p' /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,); hostname; u=$(id -u); echo own-uid=$((u >= 2000000000 && u < 2000065536)) $(id -un); echo pid=$$;
 grep -E '^(NoNewPrivs|Seccomp|Seccomp_filters|CapEff):' /proc/self/status; touch /usr/x 2>/dev/null && echo root-writable; true`
 	out, err := exec.Command(bin, "--", "sh", "-c", script).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	want := "ifaces=lo,\nsandbox\n65534\npid=2\nNoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\nCapEff:\t0000000000000000\n"
+	// A uid of its own from the default range (sandbox.UIDRange), named in
+	// the sandbox's /etc/passwd.
+	want := "ifaces=lo,\nsandbox\nown-uid=1 sandbox\npid=2\nNoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\nCapEff:\t0000000000000000\n"
 	if !sameLines(string(out), want) {
 		t.Errorf("default sandbox seen from inside:\n%s\nwant (in any order):\n%s", out, want)
 	}

@@ -116,6 +116,36 @@ func main() {
 		}
 	case "uid":
 		fmt.Println(syscall.Getuid(), syscall.Getgid())
+	case "inotify-hog":
+		// inotify-hog: take every inotify instance the uid may have, say
+		// "ready N" and wait to be killed.
+		n := 0
+		for {
+			if _, err := syscall.InotifyInit1(syscall.IN_CLOEXEC); err != nil {
+				fmt.Printf("ready %d %v\n", n, err)
+				break
+			}
+			n++
+		}
+		time.Sleep(time.Hour)
+	case "inotify":
+		_, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
+		check(err)
+		fmt.Println("inotify ok")
+	case "sigqueue-hog":
+		// sigqueue-hog: queue signals to itself until the uid's
+		// RLIMIT_SIGPENDING is spent, say "ready N" and wait to be killed.
+		runtime.LockOSThread()
+		n := 0
+		for blockSigqueue(); sigqueueSelf() == nil; n++ {
+		}
+		fmt.Printf("ready %d %v\n", n, sigqueueSelf())
+		time.Sleep(time.Hour)
+	case "sigqueue":
+		runtime.LockOSThread()
+		blockSigqueue()
+		check(sigqueueSelf())
+		fmt.Println("sigqueue ok")
 	case "stdout-attack":
 		// stdout-attack BYTES: what a command could do to a host file
 		// handed in as its stdout (reports on stderr), then write "after".
@@ -184,6 +214,28 @@ func errnoErr(e syscall.Errno) error {
 		return nil
 	}
 	return e
+}
+
+// sigHog is the real-time signal the sigqueue subcommands queue (SIGRTMIN+10,
+// which the Go runtime leaves alone).
+const sigHog = 44
+
+// blockSigqueue blocks sigHog on this (locked) thread, so that the signals
+// queued to it stay pending.
+func blockSigqueue() {
+	set := uint64(1) << (sigHog - 1)
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
+}
+
+// sigqueueSelf queues sigHog to this thread with rt_tgsigqueueinfo (a
+// queued signal counts against the uid's RLIMIT_SIGPENDING).
+func sigqueueSelf() error {
+	var info [128]byte
+	*(*int32)(unsafe.Pointer(&info[0])) = sigHog
+	*(*int32)(unsafe.Pointer(&info[8])) = -1 // SI_QUEUE
+	_, _, e := syscall.RawSyscall6(syscall.SYS_RT_TGSIGQUEUEINFO, uintptr(syscall.Getpid()), uintptr(syscall.Gettid()), sigHog,
+		uintptr(unsafe.Pointer(&info[0])), 0, 0)
+	return errnoErr(e)
 }
 
 // threadCPU is the CPU time of the calling thread.
