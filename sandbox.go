@@ -98,7 +98,7 @@ func New() *Sandbox {
 		seccomp:  defaultSeccomp(),
 		net:      newNetPool(),
 		roots:    &rootCache{},
-		uids:     newUIDPool(DefaultUIDFirst, DefaultUIDCount, false),
+		uids:     defaultUIDs(),
 	}}
 }
 

@@ -45,6 +45,11 @@ type uidPool struct {
 	checkErr error // the range is unusable here
 }
 
+// defaultUIDs is the pool of the default range, shared by every Sandbox of
+// the process that has no UIDRange: its range is checked once, and its
+// runs skip each other's uids without a system call.
+var defaultUIDs = sync.OnceValue(func() *uidPool { return newUIDPool(DefaultUIDFirst, DefaultUIDCount, false) })
+
 func newUIDPool(first, count int, explicit bool) *uidPool {
 	return &uidPool{first: first, count: count, explicit: explicit, held: map[int]bool{}}
 }
