@@ -89,15 +89,17 @@ func (p *Process) hostUID() int {
 }
 
 // releaseUID gives the run's uid back once none of its processes is left.
-// Without a PID namespace a process may have left the run's process tree:
-// every process still running with the uid is killed first.
+// Without a PID namespace a process may have left the command's process
+// group, which is all init kills: unless the run's cgroup was killed,
+// every process still running with the uid is killed first (a scan of
+// /proc, a few milliseconds, that runs with a PID namespace never pay).
 func (p *Process) releaseUID() {
 	l := p.lease
 	if l == nil {
 		return
 	}
 	p.lease = nil
-	if p.rp == nil || !p.rp.plan.PID1 {
+	if (p.rp == nil || !p.rp.plan.PID1) && p.cg == nil {
 		killUID(l.uid)
 	}
 	l.pool.release(l)

@@ -242,3 +242,25 @@ func TestUIDRangeChecks(t *testing.T) {
 		t.Errorf("a mapped range: %v", err)
 	}
 }
+
+// BenchmarkUIDLease: what a run pays for its own uid (lock file open,
+// flock, close), beside BenchmarkRun.
+func BenchmarkUIDLease(b *testing.B) {
+	requireRoot(b)
+	pool := newUIDPool(2_100_200_000+os.Getpid()%1000*16, 16, true)
+	for b.Loop() {
+		l, err := pool.acquire()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pool.release(l)
+	}
+}
+
+// BenchmarkKillUID: the scan that frees the uid of a run without a PID
+// namespace, on a host with no process of that uid (the usual case).
+func BenchmarkKillUID(b *testing.B) {
+	for b.Loop() {
+		killUID(2_100_300_000)
+	}
+}
