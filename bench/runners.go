@@ -163,9 +163,10 @@ func (e *env) execRunner() (*runner, error) {
 	return &runner{name: "exec", inProc: true, run: func() error { return runCmd(e.trueBin) }}, nil
 }
 
-// libRunner runs /b/true through one reused *sandbox.Sandbox. The
-// Landlock backend shows host paths in place: it runs e.trueBin.
-func (e *env) libRunner(name string, sb *sandbox.Sandbox) (*runner, error) {
+// libRunner runs /b/true through one reused *sandbox.Sandbox, with stdout
+// as its Stdout when not nil. The Landlock backend shows host paths in
+// place: it runs e.trueBin.
+func (e *env) libRunner(name string, sb *sandbox.Sandbox, stdout *os.File) (*runner, error) {
 	bin := "/b/true"
 	if strings.HasPrefix(name, "landlock") {
 		sb, bin = sb.Backend(sandbox.Landlock).Bind(e.dir, e.dir), e.trueBin
@@ -173,7 +174,11 @@ func (e *env) libRunner(name string, sb *sandbox.Sandbox) (*runner, error) {
 		sb = sb.Bind(e.dir, "/b")
 	}
 	run := func() error {
-		res, err := sb.Run(exec.Command(bin))
+		cmd := exec.Command(bin)
+		if stdout != nil {
+			cmd.Stdout = stdout
+		}
+		res, err := sb.Run(cmd)
 		if err != nil {
 			return err
 		}
@@ -182,7 +187,22 @@ func (e *env) libRunner(name string, sb *sandbox.Sandbox) (*runner, error) {
 		}
 		return nil
 	}
-	return &runner{name: name, inProc: true, run: run, close: func() { sb.Close() }}, nil
+	return &runner{name: name, inProc: true, run: run, close: func() {
+		sb.Close()
+		if stdout != nil {
+			stdout.Close()
+		}
+	}}, nil
+}
+
+// libFileRunner: the library with a regular file as Stdout, which reaches
+// the command as a pipe the library splices into the file.
+func (e *env) libFileRunner(name string) (*runner, error) {
+	f, err := os.OpenFile(filepath.Join(e.dir, "stdout"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return e.libRunner(name, sandbox.New(), f)
 }
 
 func (e *env) sbxRunner() (*runner, error) {
@@ -206,7 +226,7 @@ func (e *env) bwrapRunner() (*runner, error) {
 }
 
 // runnerNames are the runners in table order.
-var runnerNames = []string{"exec", "library", "library+limits", "landlock", "landlock+limits", "sbx", "bubblewrap", "crun", "runc"}
+var runnerNames = []string{"exec", "library", "library+limits", "library+file-stdout", "landlock", "landlock+limits", "sbx", "bubblewrap", "crun", "runc"}
 
 // newRunner sets up the runner called name.
 func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
@@ -214,11 +234,13 @@ func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
 	case "exec":
 		return e.execRunner()
 	case "library":
-		return e.libRunner(name, sandbox.New())
+		return e.libRunner(name, sandbox.New(), nil)
 	case "library+limits", "landlock+limits":
-		return e.libRunner(name, sandbox.New().MemoryLimit(256<<20).PidsLimit(64).CPUTimeLimit(time.Second))
+		return e.libRunner(name, sandbox.New().MemoryLimit(256<<20).PidsLimit(64).CPUTimeLimit(time.Second), nil)
+	case "library+file-stdout":
+		return e.libFileRunner(name)
 	case "landlock":
-		return e.libRunner(name, sandbox.New())
+		return e.libRunner(name, sandbox.New(), nil)
 	case "sbx":
 		return e.sbxRunner()
 	case "bubblewrap":
