@@ -134,6 +134,31 @@ func TestUIDsPerRun(t *testing.T) {
 	p.Wait()
 }
 
+// TestRootPlanSharedAcrossUIDs: runs of different uids share one planned
+// root filesystem (the uid reaches /etc/passwd through registers), and each
+// finds its own uid in it.
+func TestRootPlanSharedAcrossUIDs(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	first := 2_100_400_000 + os.Getpid()%1000*16
+	sb := New().UIDRange(first, 16)
+	defer sb.Close()
+	p, _ := startReady(t, sb, "sh", "-c", "echo ready; exec sleep 60")
+	defer func() {
+		p.Kill()
+		p.Wait()
+	}()
+	plan := sb.cfg.roots.shared
+	res, out := run(t, sb, "sh", "-c", "id -u; grep ^sandbox: /etc/passwd")
+	want := strconv.Itoa(first+1) + "\nsandbox:x:" + strconv.Itoa(first+1) + ":" + strconv.Itoa(first+1) + ":"
+	if res.Status != OK || !strings.HasPrefix(out, want) {
+		t.Errorf("second run: %v %q, want %q…", res.Status, out, want)
+	}
+	if sb.cfg.roots.shared != plan || plan == nil {
+		t.Errorf("the second uid planned the root again")
+	}
+}
+
 // hostUIDOfCommand returns the host uid of the command of a started run
 // (the child of its init).
 func hostUIDOfCommand(t *testing.T, p *Process) int {
