@@ -31,9 +31,15 @@ import (
 //	                              read, truncate, seek, fallocate it or
 //	                              clear O_APPEND, and OutputLimit is
 //	                              counted by the sandbox
-//	        pipe, socket          a pipe, copied into it: the command
-//	                              cannot read the socket, nor change the
-//	                              flags the caller's description shares
+//	        pipe                  the same pipe, opened again write-only:
+//	                              its status flags (O_NONBLOCK) are the
+//	                              command's own, not the caller's; copied
+//	                              through a pipe of the run's under
+//	                              OutputLimit, or when the caller is not
+//	                              root (the command, of the caller's uid,
+//	                              could open the pipe for reading)
+//	        socket                a pipe, copied into it: the command
+//	                              cannot read the socket or change it
 //	        terminal or other     the file itself (programs see their
 //	        character device      terminal); copied and counted through a
 //	                              pipe under OutputLimit
@@ -123,6 +129,32 @@ func privateReader(f *os.File) (*os.File, error) {
 	return nf, nil
 }
 
+// privateWriter opens the pipe f writes to again, write-only and blocking:
+// an open file description of the run's own, whose status flags the
+// command may change without changing the caller's. The pipe must have a
+// reader (ENXIO otherwise: the caller's pipe is copied instead).
+func privateWriter(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var nf *os.File
+	var oerr error
+	if err := rc.Control(func(fd uintptr) {
+		nf, oerr = os.OpenFile("/proc/self/fd/"+strconv.Itoa(int(fd)), os.O_WRONLY|unix.O_NONBLOCK, 0)
+	}); err != nil {
+		return nil, err
+	}
+	if oerr != nil {
+		return nil, oerr
+	}
+	if err := unix.SetNonblock(int(nf.Fd()), false); err != nil {
+		nf.Close()
+		return nil, err
+	}
+	return nf, nil
+}
+
 // setupStdio prepares the child's descriptors and starts the copiers.
 func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 	s := &stdio{out: out, grace: copyGrace}
@@ -207,6 +239,13 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 			if kind&os.ModeCharDevice != 0 && out == nil {
 				s.files = append(s.files, f) // a terminal, /dev/null
 				continue
+			}
+			if kind&os.ModeNamedPipe != 0 && out == nil && os.Geteuid() == 0 {
+				if own, err := privateWriter(f); err == nil {
+					s.files = append(s.files, own)
+					s.parentEnds = append(s.parentEnds, own)
+					continue
+				}
 			}
 			d, err := dupFile(f)
 			if err != nil {

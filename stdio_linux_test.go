@@ -32,9 +32,16 @@ func stdioFile(t *testing.T, content string, flag int) *os.File {
 	return f
 }
 
+// fileFlags returns f's status flags (without Fd, which would make f
+// blocking).
 func fileFlags(t *testing.T, f *os.File) int {
 	t.Helper()
-	fl, err := unix.FcntlInt(f.Fd(), unix.F_GETFL, 0)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := -1
+	rc.Control(func(fd uintptr) { fl, err = unix.FcntlInt(fd, unix.F_GETFL, 0) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,6 +250,37 @@ func TestStdoutSocketNotReadable(t *testing.T) {
 	}
 	if n, _ := peer.Read(b); string(b[:n]) != "hello\n" {
 		t.Errorf("the peer got %q", b[:n])
+	}
+}
+
+// TestStdoutPipeFlags: a pipe handed in as Stdout (the embedding
+// process's own stdout, say) reaches the command as an open file
+// description of its own: the flags it sets (O_NONBLOCK) do not change the
+// caller's, and output still arrives without a copy.
+func TestStdoutPipeFlags(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	w.Fd() // blocking, as os/exec and the sandbox leave it
+	flags := fileFlags(t, w)
+	var stderr bytes.Buffer
+	cmd := exec.Command("/probe/probe", "stdout-attack", "1")
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	res, err := probeSandbox(t).Run(cmd)
+	if err != nil || res.Status != OK {
+		t.Fatalf("%+v %v\n%s", res, err, stderr.String())
+	}
+	if fl := fileFlags(t, w); fl != flags {
+		t.Errorf("the caller's pipe flags changed: %#x → %#x\n%s", flags, fl, stderr.String())
+	}
+	b := make([]byte, 100)
+	if n, _ := r.Read(b); string(b[:n]) != "after\n" {
+		t.Errorf("read %q", b[:n])
 	}
 }
 
