@@ -163,7 +163,7 @@ func lockUID(uid int) (*os.File, error) {
 // usually is not), and no account of /etc/passwd or /etc/group has an id in
 // it.
 func (u *uidPool) usable() error {
-	if err := os.Mkdir(uidLockDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := os.MkdirAll(uidLockDir, 0o700); err != nil {
 		return err
 	}
 	var st unix.Stat_t
