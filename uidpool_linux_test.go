@@ -14,6 +14,18 @@ import (
 	"time"
 )
 
+// testRange returns a range of n uids for this test process alone (clear
+// of other test processes), whose lock files are removed after the test.
+func testRange(t testing.TB, base, n int) int {
+	first := base + os.Getpid()%1000*16
+	t.Cleanup(func() {
+		for uid := first; uid < first+n; uid++ {
+			os.Remove(filepath.Join(uidLockDir, strconv.Itoa(uid)))
+		}
+	})
+	return first
+}
+
 // readyWriter collects output and closes ready at the first "ready" line.
 type readyWriter struct {
 	mu    sync.Mutex
@@ -100,7 +112,7 @@ func uidOf(t *testing.T, sb *Sandbox) string {
 func TestUIDsPerRun(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
-	first := 2_100_000_000 + os.Getpid()%1000*16 // clear of other test processes
+	first := testRange(t, 2_100_000_000, 16)
 	sb := probeSandbox(t).UIDRange(first, 16)
 	defer sb.Close()
 	p, _ := startReady(t, sb, "sh", "-c", "echo ready; exec sleep 60")
@@ -140,7 +152,7 @@ func TestUIDsPerRun(t *testing.T) {
 func TestRootPlanSharedAcrossUIDs(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
-	first := 2_100_400_000 + os.Getpid()%1000*16
+	first := testRange(t, 2_100_400_000, 16)
 	sb := New().UIDRange(first, 16)
 	defer sb.Close()
 	p, _ := startReady(t, sb, "sh", "-c", "echo ready; exec sleep 60")
@@ -185,7 +197,7 @@ func hostUIDOfCommand(t *testing.T, p *Process) int {
 func TestUIDRangeExhausted(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
-	first := 2_100_100_000 + os.Getpid()%1000*16
+	first := testRange(t, 2_100_100_000, 2)
 	sb := probeSandbox(t).UIDRange(first, 2)
 	defer sb.Close()
 	// Another process holds first: the test takes its lock file as one.
@@ -272,7 +284,7 @@ func TestUIDRangeChecks(t *testing.T) {
 // flock, close), beside BenchmarkRun.
 func BenchmarkUIDLease(b *testing.B) {
 	requireRoot(b)
-	pool := newUIDPool(2_100_200_000+os.Getpid()%1000*16, 16, true)
+	pool := newUIDPool(testRange(b, 2_100_200_000, 16), 16, true)
 	for b.Loop() {
 		l, err := pool.acquire()
 		if err != nil {
