@@ -288,9 +288,10 @@ type Result struct {
 // when the sandbox could not be set up or the command could not start;
 // everything that happens to a started command is in the Result. Beside a
 // Result, the error says that the output could not all be delivered: a
-// Stdout or Stderr writer or file failed, or a process that outlived the
-// command kept the output open longer than cmd.WaitDelay (2 s when zero),
-// so it was cut (the error then wraps exec.ErrWaitDelay).
+// Stdout or Stderr writer or file failed, or a process outside the run
+// that was handed the output kept it open longer than cmd.WaitDelay (2 s
+// when zero) after the run, so it was cut (the error then wraps
+// exec.ErrWaitDelay).
 func (s *Sandbox) Run(cmd *exec.Cmd) (*Result, error) {
 	return s.RunContext(context.Background(), cmd)
 }

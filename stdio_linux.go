@@ -370,7 +370,7 @@ func (s *stdio) wait() error {
 type outputCutError struct{ grace time.Duration }
 
 func (e *outputCutError) Error() string {
-	return "sandbox: output still open " + e.grace.String() + " after the command ended (a process outside the PID namespace?): closed"
+	return "sandbox: output still open " + e.grace.String() + " after the run ended (held by a process outside it): closed"
 }
 
 func (e *outputCutError) Unwrap() error { return exec.ErrWaitDelay }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -284,27 +283,48 @@ func TestStdoutPipeFlags(t *testing.T) {
 	}
 }
 
-// TestOutputCut: a process that outlives the command (no PID namespace)
-// and keeps its output open is cut off after cmd.WaitDelay, and Wait says
-// so with an error that wraps exec.ErrWaitDelay, beside the Result.
+// TestOutputCut: a process outside the run that holds the run's output
+// open (here the test itself, handed the command's stdout over a unix
+// socket) is cut off after cmd.WaitDelay, and Wait says so with an error
+// that wraps exec.ErrWaitDelay, beside the Result.
 func TestOutputCut(t *testing.T) {
 	requireRoot(t)
-	marker := "sandbox-output-cut-" + t.Name()
-	var out bytes.Buffer
-	// The escapee tells the command through a FIFO once it has left the
-	// command's process group, which init kills when the command ends.
-	cmd := exec.Command("sh", "-c", "mkfifo /tmp/f; setsid sh -c 'echo >/tmp/f; sleep 10; : "+marker+"' & read x </tmp/f; echo started")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 200 * time.Millisecond
-	t.Cleanup(func() {
-		for _, pid := range processesWith(marker) {
-			syscall.Kill(pid, syscall.SIGKILL)
+	checkLeaks(t)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, theirs := os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "theirs")
+	defer mine.Close()
+	defer theirs.Close()
+	held := make(chan int, 1)
+	go func() {
+		oob := make([]byte, unix.CmsgSpace(4))
+		_, oobn, _, _, err := unix.Recvmsg(fds[0], make([]byte, 1), oob, 0)
+		if err != nil {
+			held <- -1
+			return
 		}
-	})
+		msgs, _ := unix.ParseSocketControlMessage(oob[:oobn])
+		fd := -1
+		if len(msgs) == 1 {
+			if rights, _ := unix.ParseUnixRights(&msgs[0]); len(rights) == 1 {
+				fd = rights[0]
+			}
+		}
+		held <- fd
+	}()
+	var out bytes.Buffer
+	cmd := exec.Command("/probe/probe", "send-stdout")
+	cmd.Stdout = &out
+	cmd.ExtraFiles = []*os.File{theirs}
+	cmd.WaitDelay = 200 * time.Millisecond
 	start := time.Now()
-	// RunAs: a run with a uid of its own would kill the escapee at its end.
-	res, err := New().Namespaces(Mount, Net, IPC, UTS).RunAs(DefaultUID, DefaultGID).Run(cmd)
-	if res == nil || res.Status != OK || out.String() != "started\n" {
+	res, err := probeSandbox(t).Run(cmd)
+	if fd := <-held; fd >= 0 {
+		unix.Close(fd) // held until Run returned
+	}
+	if res == nil || res.Status != OK || out.String() != "sent\n" {
 		t.Fatalf("%+v %v %q", res, err, out.String())
 	}
 	if !errors.Is(err, exec.ErrWaitDelay) {

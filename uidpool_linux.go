@@ -88,21 +88,14 @@ func (p *Process) hostUID() int {
 	return p.lease.uid
 }
 
-// releaseUID gives the run's uid back once none of its processes is left.
-// Without a PID namespace a process may have left the command's process
-// group, which is all init kills: unless the run's cgroup was killed,
-// every process still running with the uid is killed first (a scan of
-// /proc, a few milliseconds, that runs with a PID namespace never pay).
+// releaseUID gives the run's uid back once none of its processes is left:
+// after init is reaped, which (as PID 1, or as the subreaper of everything
+// the run started) took every process of the run with it.
 func (p *Process) releaseUID() {
-	l := p.lease
-	if l == nil {
-		return
+	if l := p.lease; l != nil {
+		p.lease = nil
+		l.pool.release(l)
 	}
-	p.lease = nil
-	if (p.rp == nil || !p.rp.plan.PID1) && p.cg == nil {
-		killUID(l.uid)
-	}
-	l.pool.release(l)
 }
 
 func (u *uidPool) String() string {
@@ -228,60 +221,6 @@ func noAccountIn(file string, first, count int) error {
 		}
 	}
 	return nil
-}
-
-// killUID kills every process that has uid as any of its user ids, and
-// returns when none is left running (zombies hold no budget but their
-// pid).
-func killUID(uid int) {
-	want := strconv.Itoa(uid)
-	for pass := 0; pass < 50; pass++ {
-		found := false
-		ents, _ := os.ReadDir("/proc")
-		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || !runsAs(pid, want) {
-				continue
-			}
-			found = true
-			// Pin the process, then check it is still the one: a pid
-			// reused since by another process is never signalled.
-			fd, err := unix.PidfdOpen(pid, 0)
-			if err != nil {
-				continue
-			}
-			if runsAs(pid, want) {
-				unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
-			}
-			unix.Close(fd)
-		}
-		if !found {
-			return
-		}
-		unix.Nanosleep(&unix.Timespec{Nsec: 2e6}, nil)
-	}
-}
-
-// runsAs reports whether process pid is alive (not a zombie) and has uid
-// as its real, effective, saved or file system uid.
-func runsAs(pid int, uid string) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return false
-	}
-	alive, match := true, false
-	for _, line := range strings.Split(string(b), "\n") {
-		if s, ok := strings.CutPrefix(line, "State:"); ok {
-			alive = !strings.HasPrefix(strings.TrimSpace(s), "Z")
-		}
-		if s, ok := strings.CutPrefix(line, "Uid:"); ok {
-			for _, f := range strings.Fields(s) {
-				match = match || f == uid
-			}
-			break
-		}
-	}
-	return alive && match
 }
 
 // writeIDFile plans a generated file of the root whose content is the

@@ -235,7 +235,8 @@ func TestUIDRangeExhausted(t *testing.T) {
 
 // TestUIDLeftoversKilled: without a PID namespace a process can leave the
 // command's process group; the run's uid is given back only once every
-// process that has it is gone, so it is killed at the end of the run.
+// process that has it is gone: init, the subreaper of everything the run
+// started, kills it at the end of the run.
 func TestUIDLeftoversKilled(t *testing.T) {
 	requireRoot(t)
 	marker := "sandbox-uid-leftover-" + strconv.Itoa(os.Getpid())
@@ -291,13 +292,5 @@ func BenchmarkUIDLease(b *testing.B) {
 			b.Fatal(err)
 		}
 		pool.release(l)
-	}
-}
-
-// BenchmarkKillUID: the scan that frees the uid of a run without a PID
-// namespace, on a host with no process of that uid (the usual case).
-func BenchmarkKillUID(b *testing.B) {
-	for b.Loop() {
-		killUID(2_100_300_000)
 	}
 }

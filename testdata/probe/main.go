@@ -146,6 +146,11 @@ func main() {
 		blockSigqueue()
 		check(sigqueueSelf())
 		fmt.Println("sigqueue ok")
+	case "send-stdout":
+		// send-stdout: pass descriptor 1 over the unix socket on
+		// descriptor 3 (SCM_RIGHTS), to a process outside the run.
+		check(syscall.Sendmsg(3, []byte("x"), syscall.UnixRights(1), nil, 0))
+		fmt.Println("sent")
 	case "stdout-attack":
 		// stdout-attack BYTES: what a command could do to a host file
 		// handed in as its stdout (reports on stderr), then write "after".
