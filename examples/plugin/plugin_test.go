@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -55,7 +54,7 @@ func startHost(t *testing.T, cfg Config) *Host {
 	}
 	t.Cleanup(func() {
 		h.Close()
-		checkGone(t, cfg.Exe)
+		checkGone(t, filepath.Join(cfg.Dir, cfg.Exe))
 	})
 	return h
 }
@@ -138,6 +137,9 @@ func TestPluginRecovers(t *testing.T) {
 		errc <- err
 	}()
 	pid := waitPid(t, h)
+	if len(running(t, filepath.Join(h.cfg.Dir, h.cfg.Exe))) == 0 {
+		t.Fatal("no process runs the plugin's executable while it answers: checkGone would see nothing")
+	}
 	time.Sleep(100 * time.Millisecond) // let the request reach it
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -215,18 +217,7 @@ func waitPid(t *testing.T, h *Host) int {
 func checkGone(t *testing.T, exe string) {
 	t.Helper()
 	for deadline := time.Now().Add(2 * time.Second); ; {
-		var left []int
-		ents, _ := os.ReadDir("/proc")
-		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-			if bytes.HasPrefix(cmdline, []byte("/plugin/"+exe+"\x00")) {
-				left = append(left, pid)
-			}
-		}
+		left := running(t, exe)
 		if len(left) == 0 {
 			return
 		}
@@ -236,4 +227,26 @@ func checkGone(t *testing.T, exe string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// running lists the processes whose executable is the file exe, whatever
+// their mount namespace calls it: this test's build, not another test's.
+func running(t *testing.T, exe string) []int {
+	t.Helper()
+	want, err := os.Stat(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Stat("/proc/" + e.Name() + "/exe"); err == nil && os.SameFile(fi, want) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
