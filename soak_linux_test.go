@@ -15,13 +15,14 @@ import (
 )
 
 // soakRuns is how many runs TestSoak makes: SANDBOX_SOAK, else 200 in the
-// VM, 1,000 under CI and 300 otherwise. The full soak is SANDBOX_SOAK=10000.
+// VM or under the race detector, 1,000 under CI and 300 otherwise. The
+// full soak is SANDBOX_SOAK=10000.
 func soakRuns() int {
 	if n, err := strconv.Atoi(os.Getenv("SANDBOX_SOAK")); err == nil && n > 0 {
 		return n
 	}
-	if os.Getenv("SANDBOX_VMTEST") != "" {
-		return 200 // emulated CPU
+	if os.Getenv("SANDBOX_VMTEST") != "" || raceDetector {
+		return 200 // emulated CPU, or the race detector's cost
 	}
 	if os.Getenv("CI") == "true" {
 		return 1000

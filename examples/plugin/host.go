@@ -151,6 +151,11 @@ func (h *Host) Call(ctx context.Context, op, arg string) (string, error) {
 	}
 	defer inst.unregister(id)
 	if err := inst.send(ctx, request{ID: id, Op: op, Arg: arg}); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The call's deadline passed while the plugin did not read.
+			inst.kill("deadline")
+			return "", fmt.Errorf("plugin: sending request: %w", context.DeadlineExceeded)
+		}
 		inst.kill("write failed")
 		return "", fmt.Errorf("plugin: sending request: %w", err)
 	}

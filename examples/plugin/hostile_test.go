@@ -87,7 +87,10 @@ func TestPluginStdoutFlood(t *testing.T) {
 	h, logs, _ := hostileHost(t, "stdout-flood", Config{MinBackoff: 50 * time.Millisecond, MaxBackoff: 400 * time.Millisecond})
 	cpuStart := hostCPU(t)
 	for start := time.Now(); time.Since(start) < floodWindow; {
-		call(h, time.Second, "upper", "x") // fails when the flood comes first
+		// Fails when the flood comes first; long enough for a restart's
+		// backoff and start on a loaded machine (a call that times out
+		// is a restart for "deadline", not for the flood).
+		call(h, 10*time.Second, "upper", "x")
 	}
 	cpu := hostCPU(t) - cpuStart
 	restarts := logs.FilterMessage("plugin died, restarting").All()
