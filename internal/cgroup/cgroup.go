@@ -110,6 +110,10 @@ type Stats struct {
 	// OOMKills counts the processes of the group the kernel OOM killer
 	// killed (v2 memory.events oom_kill, v1 memory.oom_control oom_kill).
 	OOMKills uint64
+	// PidsPeak is the most tasks (processes and threads) the group held
+	// at once (pids.peak, v1 and v2, Linux 6.1), or -1 when the kernel
+	// does not provide it (Stats then returns ErrStatUnavailable too).
+	PidsPeak int64
 }
 
 // Group is one cgroup (v2) or one set of per-controller cgroups (v1). Its

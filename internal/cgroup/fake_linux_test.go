@@ -23,7 +23,7 @@ var v1Files = map[string]map[string]string{
 	},
 	"cpu":     {"cgroup.procs": "", "cpu.cfs_period_us": "", "cpu.cfs_quota_us": ""},
 	"cpuacct": {"cgroup.procs": "", "cpuacct.usage": "1500000000\n"},
-	"pids":    {"cgroup.procs": "", "pids.max": "", "pids.events": "max 2\n"},
+	"pids":    {"cgroup.procs": "", "pids.max": "", "pids.events": "max 2\n", "pids.peak": "5\n"},
 	"freezer": {"cgroup.procs": "", "freezer.state": "THAWED\n"},
 }
 
@@ -32,7 +32,7 @@ var v2Files = map[string]string{
 	"cpu.stat": "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n", "cpu.max": "",
 	"memory.max": "", "memory.swap.max": "", "memory.peak": "7654321\n",
 	"memory.events": "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n",
-	"pids.max":      "", "pids.events": "max 4\n",
+	"pids.max":      "", "pids.events": "max 4\n", "pids.peak": "6\n",
 }
 
 func fakeMkdir(files func(ctrl string) map[string]string) func(ctrl, dir string) error {
@@ -114,7 +114,7 @@ func TestFakeV1(t *testing.T) {
 		must(0, os.WriteFile(p, nil, 0o644)) // "exited"
 	}
 	s, err := g.Stats()
-	want := Stats{CPUUsage: 1500 * time.Millisecond, MemoryPeak: 12345678, OOMKills: 3}
+	want := Stats{CPUUsage: 1500 * time.Millisecond, MemoryPeak: 12345678, OOMKills: 3, PidsPeak: 5}
 	if err != nil || s != want {
 		t.Errorf("Stats = %+v, %v; want %+v", s, err, want)
 	}
@@ -175,7 +175,7 @@ func TestFakeV2(t *testing.T) {
 		t.Errorf("ProcsFiles = %v", procs)
 	}
 	s, err := g.Stats()
-	want := Stats{CPUUsage: 2500 * time.Millisecond, MemoryPeak: 7654321, OOMKills: 2}
+	want := Stats{CPUUsage: 2500 * time.Millisecond, MemoryPeak: 7654321, OOMKills: 2, PidsPeak: 6}
 	if err != nil || s != want {
 		t.Errorf("Stats = %+v, %v; want %+v", s, err, want)
 	}
@@ -213,7 +213,7 @@ func TestFakeV2(t *testing.T) {
 func TestFakeV2MemoryPeakMissing(t *testing.T) {
 	files := map[string]string{}
 	for k, v := range v2Files {
-		if k != "memory.peak" {
+		if k != "memory.peak" && k != "pids.peak" {
 			files[k] = v
 		}
 	}
@@ -221,11 +221,29 @@ func TestFakeV2MemoryPeakMissing(t *testing.T) {
 	g := must(m.New(Limits{}))
 	defer g.Delete()
 	s, err := g.Stats()
-	if !errors.Is(err, ErrStatUnavailable) || !strings.Contains(err.Error(), "memory.peak") {
-		t.Errorf("Stats error = %v, want ErrStatUnavailable naming memory.peak", err)
+	for _, f := range []string{"memory.peak", "pids.peak"} {
+		if !errors.Is(err, ErrStatUnavailable) || !strings.Contains(err.Error(), f) {
+			t.Errorf("Stats error = %v, want ErrStatUnavailable naming %s", err, f)
+		}
 	}
-	if s.MemoryPeak != -1 || s.OOMKills != 2 || s.CPUUsage != 2500*time.Millisecond {
-		t.Errorf("Stats = %+v, want MemoryPeak -1 and the rest read", s)
+	if s.MemoryPeak != -1 || s.PidsPeak != -1 || s.OOMKills != 2 || s.CPUUsage != 2500*time.Millisecond {
+		t.Errorf("Stats = %+v, want MemoryPeak and PidsPeak -1 and the rest read", s)
+	}
+}
+
+// TestFakeV1PidsPeakMissing: before Linux 6.1 there is no pids.peak; the
+// peak is -1, never 0, and the rest is read.
+func TestFakeV1PidsPeakMissing(t *testing.T) {
+	m, _ := fakeV1(t, v1Controllers[:]...)
+	g := must(m.New(Limits{}))
+	defer g.Delete()
+	must(0, os.Remove(filepath.Join(g.(*v1Group).ctrl["pids"], "pids.peak")))
+	s, err := g.Stats()
+	if !errors.Is(err, ErrStatUnavailable) || !strings.Contains(err.Error(), "pids.peak") {
+		t.Errorf("Stats error = %v, want ErrStatUnavailable naming pids.peak", err)
+	}
+	if s.PidsPeak != -1 || s.MemoryPeak != 12345678 || s.OOMKills != 3 {
+		t.Errorf("Stats = %+v, want PidsPeak -1 and the rest read", s)
 	}
 }
 

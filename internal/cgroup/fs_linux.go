@@ -161,6 +161,16 @@ func keyValue(b []byte, key string) (uint64, bool) {
 	return 0, false
 }
 
+// readPeak reads a file holding one count, such as pids.peak: -1 and an
+// error wrapping ErrStatUnavailable when the kernel has no such file.
+func readPeak(path string) (int64, error) {
+	v, err := readUint(path)
+	if err != nil {
+		return -1, statMissing(err)
+	}
+	return int64(v), nil
+}
+
 // statMissing marks a statistic file the kernel does not provide.
 func statMissing(err error) error {
 	if errors.Is(err, fs.ErrNotExist) {

@@ -249,6 +249,10 @@ func TestRealPids(t *testing.T) {
 	if n, _ := pidsMaxHit(g); n < 1 {
 		t.Fatalf("pids.events max = %d, want ≥ 1", n)
 	}
+	// The limit was reached, so the peak is the limit exactly.
+	if s, err := g.Stats(); err != nil || s.PidsPeak != 8 {
+		t.Errorf("PidsPeak = %d (%v), want 8", s.PidsPeak, err)
+	}
 	if err := g.Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func (g *v1Group) CPUUsage() (time.Duration, error) {
 }
 
 func (g *v1Group) Stats() (Stats, error) {
-	s := Stats{MemoryPeak: -1}
+	s := Stats{MemoryPeak: -1, PidsPeak: -1}
 	var errs []error
 	var err error
 	if s.CPUUsage, err = g.CPUUsage(); err != nil {
@@ -132,6 +132,14 @@ func (g *v1Group) Stats() (Stats, error) {
 		}
 	} else {
 		errs = append(errs, fmt.Errorf("%w: no memory controller", ErrStatUnavailable))
+	}
+	if pids, ok := g.ctrl["pids"]; ok {
+		s.PidsPeak, err = readPeak(filepath.Join(pids, "pids.peak"))
+		if err != nil {
+			errs = append(errs, err)
+		}
+	} else {
+		errs = append(errs, fmt.Errorf("%w: no pids controller", ErrStatUnavailable))
 	}
 	return s, errors.Join(errs...)
 }

@@ -71,7 +71,7 @@ func (g *v2Group) CPUUsage() (time.Duration, error) {
 }
 
 func (g *v2Group) Stats() (Stats, error) {
-	s := Stats{MemoryPeak: -1}
+	s := Stats{MemoryPeak: -1, PidsPeak: -1}
 	var errs []error
 	var err error
 	if s.CPUUsage, err = g.CPUUsage(); err != nil {
@@ -85,6 +85,9 @@ func (g *v2Group) Stats() (Stats, error) {
 	}
 	if s.OOMKills, err = readKey(g.file("memory.events"), "oom_kill"); err != nil {
 		errs = append(errs, statMissing(err))
+	}
+	if s.PidsPeak, err = readPeak(g.file("pids.peak")); err != nil {
+		errs = append(errs, err)
 	}
 	return s, errors.Join(errs...)
 }
