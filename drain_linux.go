@@ -79,7 +79,7 @@ var errSpliceRefused = errors.New("splice refused")
 // descriptor) advances as the command's own writes would advance it. pr is
 // non-blocking and polled by the runtime, so no thread waits in the
 // kernel for the command to write.
-func spliceOut(pr, dst *os.File, c *outputCounter) error {
+func spliceOut(pr, dst *os.File, c *outputCounter, read *atomic.Int64) error {
 	rc, err := pr.SyscallConn()
 	if err != nil {
 		return err
@@ -129,6 +129,7 @@ func spliceOut(pr, dst *os.File, c *outputCounter) error {
 			return nil // every write end is closed
 		default:
 			moved = true
+			read.Add(int64(n))
 		}
 	}
 }
@@ -142,15 +143,16 @@ func splice(in, out, n int) (int, error) {
 
 // drainTo copies what the command writes to pr into dst (the caller's
 // file, through a descriptor of our own) until every write end is closed,
-// splicing into a regular file and copying otherwise.
-func drainTo(pr, dst *os.File, regular bool, c *outputCounter) error {
+// splicing into a regular file and copying otherwise. read counts the
+// bytes taken from pr (those past OutputLimit, dropped, too).
+func drainTo(pr, dst *os.File, regular bool, c *outputCounter, read *atomic.Int64) error {
 	if regular && !isAppend(dst) {
-		err := spliceOut(pr, dst, c)
+		err := spliceOut(pr, dst, c, read)
 		if err != errSpliceRefused {
 			return err
 		}
 	}
-	_, err := io.Copy(&limitedWriter{w: fileWriter{dst}, c: c}, pr)
+	_, err := io.Copy(&limitedWriter{w: fileWriter{dst}, c: c}, countingReader{pr, read})
 	return err
 }
 

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	// The programs built for the tests live in temporary directories.
 	victims.Cleanup()
-	for _, dir := range []string{probeDir, staticTrueDir} {
+	for _, dir := range []string{probeDir, staticTrueDir, statsDir} {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}

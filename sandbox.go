@@ -275,13 +275,72 @@ func (s *Sandbox) Logger(l *zap.Logger) *Sandbox {
 }
 
 // Result is what happened to a command that started.
+//
+// The fields after MemoryPeak are the run statistics of isolate's meta
+// file and more. Each says where it comes from, and each is -1 when the
+// run left no such evidence: this kernel or configuration does not give
+// it, or init was killed before it could report (Process.Kill, a context,
+// a time limit). Such a field is never estimated, and never 0 for unknown.
+// "Every process of the run" in the rusage fields means every process
+// whose exit was waited for, by init or by its own parent; the kernel
+// reaps the children of a process that ignores SIGCHLD without counting
+// them anywhere.
 type Result struct {
 	Status     Status
 	ExitCode   int            // exit code, or -1 if it was killed by a signal
 	Signal     syscall.Signal // the signal that killed it, or 0
 	CPUTime    time.Duration  // user+system CPU of every process of the run
 	WallTime   time.Duration  // from start to the end of the last process
-	MemoryPeak int64          // bytes: the run's peak (cgroup), or the largest process's RSS without one
+	MemoryPeak int64          // bytes: the run's peak (cgroup), or MaxRSS without a cgroup
+
+	// VoluntarySwitches and ForcedSwitches are the context switches of
+	// every process of the run (rusage ru_nvcsw and ru_nivcsw, summed by
+	// init): the times a process gave up the CPU (to wait, sleep or
+	// yield) and the times the scheduler took it away. isolate's
+	// csw-voluntary and csw-forced. Both include the command's process
+	// from its fork, so its waits while the sandbox set it up too.
+	VoluntarySwitches int64
+	ForcedSwitches    int64
+	// MaxRSS is the largest peak resident set of any single process of
+	// the run, in bytes (rusage ru_maxrss, the largest init reaped):
+	// isolate's max-rss. Linux counts in ru_maxrss the memory a process
+	// left at execve, and the command's process starts from the
+	// embedding process's memory (shared or copied), so a value not
+	// above that memory's peak (init's own ru_maxrss) is no evidence of
+	// the command's and MaxRSS is -1: a program smaller than the
+	// embedding process gets -1, and MemoryPeak from a cgroup instead.
+	MaxRSS int64
+	// DiskReadBytes and DiskWriteBytes are what every process of the run
+	// read from and wrote to storage (rusage ru_inblock and ru_oublock,
+	// the kernel's per-task I/O accounting, in 512-byte units): a read
+	// the page cache serves counts nothing, a buffered write counts when
+	// it dirties the page cache (whenever the kernel writes it back), a
+	// file on tmpfs counts nothing. -1 when the kernel has no task I/O
+	// accounting (no /proc/self/io).
+	DiskReadBytes  int64
+	DiskWriteBytes int64
+	// StdoutBytes and StderrBytes are the bytes the command wrote to
+	// Stdout and Stderr, counted by the sandbox where it copies them
+	// through a pipe of its own (an io.Writer; a file that is not a
+	// regular one under OutputLimit): bytes past OutputLimit that it
+	// drained count too. -1 where the command writes to the caller's
+	// file itself, or to /dev/null (nil). When Stdout and Stderr are the
+	// same writer they share one pipe: StdoutBytes counts both and
+	// StderrBytes is -1.
+	StdoutBytes int64
+	StderrBytes int64
+	// Processes is how many processes and threads the run created, the
+	// command included: the last PID of the run's PID namespace
+	// (ns_last_pid, numbers are handed out in order from init's 1), read
+	// by init at the end, minus init. Exact until the namespace runs out
+	// of numbers: past its pid_max (kernel.pid_max, often 32768) the
+	// kernel hands out freed ones again and the count reads low. -1
+	// without a PID namespace.
+	Processes int64
+	// ProcessesPeak is the most processes and threads of the run alive at
+	// once, as PidsLimit counts them (the run's cgroup pids.peak, v1 and
+	// v2, Linux 6.1). -1 without a cgroup: a run without limits has none.
+	ProcessesPeak int64
 }
 
 // Run runs cmd in the sandbox and waits for it. The error is non-nil only

@@ -55,8 +55,32 @@ type stdio struct {
 	errMu      sync.Mutex
 	copyErr    error
 	out        *outputCounter
-	grace      time.Duration // how long Wait waits for output after the run
-	cut        atomic.Bool   // the output was cut when grace ran out
+	grace      time.Duration   // how long Wait waits for output after the run
+	cut        atomic.Bool     // the output was cut when grace ran out
+	outN       [2]atomic.Int64 // bytes read from the command's Stdout, Stderr
+	copied     [2]bool         // whether outN[i] counts: the sandbox drains that stream
+}
+
+// counted is the number of bytes the command wrote to its Stdout (i 0) or
+// Stderr (i 1), as the sandbox read them from its pipe, or -1 when the
+// sandbox does not drain that stream.
+func (s *stdio) counted(i int) int64 {
+	if !s.copied[i] {
+		return -1
+	}
+	return s.outN[i].Load()
+}
+
+// countingReader counts what is read through it.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 func (s *stdio) setErr(err error) {
@@ -282,16 +306,18 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 		s.files = append(s.files, pw)
 		s.parentEnds = append(s.parentEnds, pw)
 		s.readers = append(s.readers, pr)
+		s.copied[i] = true
+		read := &s.outN[i]
 		s.wg.Add(1)
 		starts = append(starts, func() {
 			go func() {
 				defer s.wg.Done()
 				var err error
 				if dst != nil {
-					err = drainTo(pr, dst, regular, out)
+					err = drainTo(pr, dst, regular, out, read)
 					dst.Close()
 				} else {
-					_, err = io.Copy(&limitedWriter{w: w, c: out}, pr)
+					_, err = io.Copy(&limitedWriter{w: w, c: out}, countingReader{pr, read})
 				}
 				s.setErr(err)
 				// A destination that failed: the command gets EPIPE or

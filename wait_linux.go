@@ -72,12 +72,14 @@ func (p *Process) wait() {
 	p.watchers.Wait()
 
 	ev := evidence{exited: true}
-	res := &Result{WallTime: end.Sub(p.started)}
+	res := &Result{WallTime: end.Sub(p.started), MemoryPeak: -1}
+	unknownStats(res)
 	if exited {
 		st := unix.WaitStatus(m.Status)
 		ev.exitCode, ev.signal = exitOf(st)
 		res.CPUTime = time.Duration(m.Utime+m.Stime) * time.Microsecond
-		res.MemoryPeak = m.MaxRSS << 10
+		initStats(res, &m)
+		res.MemoryPeak = res.MaxRSS
 	} else {
 		// init was killed before it could report: by us, or by the
 		// parent-death or an OOM kill.
@@ -97,6 +99,7 @@ func (p *Process) wait() {
 			}
 			ev.oomKilled = st.OOMKills > 0
 			ev.cpuLimit = p.cfg.limits.cpuTime > 0 && st.CPUUsage >= p.cfg.limits.cpuTime
+			cgroupRunStats(res, &st)
 		} else {
 			p.err = err
 		}
@@ -111,6 +114,7 @@ func (p *Process) wait() {
 	}
 	p.releaseUID() // every process of the run is gone
 	p.finishIO()
+	outputStats(res, p.io)
 	p.mu.Lock()
 	p.finished = true
 	unix.Close(p.pidfd)

@@ -125,24 +125,51 @@ func exitCode(res *sandbox.Result) int {
 	return exitKilled
 }
 
-// jsonResult is the shape --json prints, close to isolate's meta file.
+// jsonResult is the shape --json prints, close to isolate's meta file. A
+// statistic the run gave no evidence for (-1 in the Result) is left out.
 type jsonResult struct {
-	Status     string  `json:"status"`
-	ExitCode   int     `json:"exit_code"`
-	Signal     int     `json:"signal"`
-	CPUTime    float64 `json:"cpu_time"`  // seconds
-	WallTime   float64 `json:"wall_time"` // seconds
-	MemoryPeak int64   `json:"memory_peak"`
+	Status       string  `json:"status"`
+	ExitCode     int     `json:"exit_code"`
+	Signal       int     `json:"signal"`
+	CPUTime      float64 `json:"cpu_time"`  // seconds
+	WallTime     float64 `json:"wall_time"` // seconds
+	MemoryPeak   int64   `json:"memory_peak"`
+	CswVoluntary *int64  `json:"csw_voluntary,omitempty"`
+	CswForced    *int64  `json:"csw_forced,omitempty"`
+	MaxRSS       *int64  `json:"max_rss,omitempty"` // bytes
+	DiskRead     *int64  `json:"disk_read,omitempty"`
+	DiskWritten  *int64  `json:"disk_written,omitempty"`
+	StdoutBytes  *int64  `json:"stdout_bytes,omitempty"`
+	StderrBytes  *int64  `json:"stderr_bytes,omitempty"`
+	Processes    *int64  `json:"processes,omitempty"`
+	ProcsPeak    *int64  `json:"processes_peak,omitempty"`
+}
+
+// known is v, or nil when the Result says it is unknown (-1).
+func known(v int64) *int64 {
+	if v < 0 {
+		return nil
+	}
+	return &v
 }
 
 func writeJSON(f *os.File, res *sandbox.Result) {
 	b, _ := json.Marshal(jsonResult{
-		Status:     res.Status.String(),
-		ExitCode:   res.ExitCode,
-		Signal:     int(res.Signal),
-		CPUTime:    res.CPUTime.Seconds(),
-		WallTime:   res.WallTime.Seconds(),
-		MemoryPeak: res.MemoryPeak,
+		Status:       res.Status.String(),
+		ExitCode:     res.ExitCode,
+		Signal:       int(res.Signal),
+		CPUTime:      res.CPUTime.Seconds(),
+		WallTime:     res.WallTime.Seconds(),
+		MemoryPeak:   res.MemoryPeak,
+		CswVoluntary: known(res.VoluntarySwitches),
+		CswForced:    known(res.ForcedSwitches),
+		MaxRSS:       known(res.MaxRSS),
+		DiskRead:     known(res.DiskReadBytes),
+		DiskWritten:  known(res.DiskWriteBytes),
+		StdoutBytes:  known(res.StdoutBytes),
+		StderrBytes:  known(res.StderrBytes),
+		Processes:    known(res.Processes),
+		ProcsPeak:    known(res.ProcessesPeak),
 	})
 	fmt.Fprintln(f, string(b))
 }

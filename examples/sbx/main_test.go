@@ -40,6 +40,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--", "sh", "-c", "kill -SEGV $$"}, 128 + 11, ""},
 		{[]string{"--wall-time", "100ms", "--json", "--", "sleep", "5"}, exitWallTime, `"status":"WallTimeLimitExceeded"`},
 		{[]string{"--mem", "32MiB", "--json", "--", "python3", "-c", "a=bytearray(200<<20)"}, exitMemory, `"status":"MemoryLimitExceeded"`},
+		// The run statistics: one process, and a cgroup (the limit) to
+		// count the peak; what sbx does not copy (stdout) is left out.
+		{[]string{"--pids", "8", "--json", "--", "true"}, 0, `"disk_written":0,"processes":1,"processes_peak":1}`},
 		{[]string{"--cpu-time", "200ms", "--", "sh", "-c", "while :; do :; done"}, exitCPUTime, ""},
 		{[]string{"--output-limit", "1k", "--", "yes"}, exitOutput, ""},
 		{[]string{"--", "no-such-command"}, exitNotFound, ""},

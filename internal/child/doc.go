@@ -26,14 +26,19 @@
 //	                                    fork or vfork ---------------------> Cmd: join the run's cgroup
 //	                                    PostFork: close fds                  (write "0" to cgroup.procs),
 //	                                    read(exec pipe) <-- EOF on exec ---- cgroup ns, pgid, PDEATHSIG,
-//	read(report) <--- Started --------  (or an error record)                fds, rlimits, caps, ids,
-//	close(sync)                         wait4 loop: reap everything          PDEATHSIG again, parent is
-//	                                    (no PID ns: until the command        init, chdir, no_new_privs,
-//	                                    ends or StopSignal, then kill        seccomp, execve
-//	                                    all below it)
-//	read(report) <--- Exited{status,    the command is reaped:
-//	                   rusage} -------  exit_group(0): the kernel kills
-//	wait4(init)                         what is left in the PID namespace
+//	read(report) <--- Started --------  (or an error record); own            fds, rlimits, caps, ids,
+//	close(sync)                         ru_maxrss (the command's floor)      PDEATHSIG again, parent is
+//	                                    wait4 loop: reap everything          init, chdir, no_new_privs,
+//	                                    (no PID ns: until the command        seccomp, execve
+//	                                    ends or StopSignal), adding up
+//	                                    their rusage; then kill all
+//	                                    left (PID ns: kill(-1)), reap
+//	                                    them too; read ns_last_pid
+//	read(report) <--- Exited{status,    exit_group(0)
+//	                   rusage sums,
+//	                   floor, last
+//	                   PID} ----------
+//	wait4(init)
 //
 // init is cloned from a goroutine locked to a thread that never exits, so
 // that its parent-death signal means the embedding process died, not the

@@ -204,35 +204,18 @@ func initMain(p *Plan) {
 		syscall.RawSyscall6(syscall.SYS_WAIT4, cpid, uintptr(unsafe.Pointer(&s.status)), 0, 0, 0, 0)
 		sendAndExit(p.ReportW, &s.cmsg, 1)
 	}
+	// The command's execve is done, and with it the fold of the memory
+	// it had before into its ru_maxrss: measure that memory (see
+	// rssFloor) before reporting the start.
+	s.floor = rssFloor(p)
 	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid), Flags: s.flags}
 	rawWrite(p.ReportW, &s.msg)
 	if !p.PID1 {
 		reapRun(p, cpid)
-		s.msg = Msg{Kind: MsgExited, Pid: int32(cpid), Status: s.status,
-			Utime: s.acct.utime, Stime: s.acct.stime, MaxRSS: s.acct.maxrss}
-		sendAndExit(p.ReportW, &s.msg, 0)
+	} else {
+		reapPID1(p, cpid)
 	}
-	for {
-		r, _, e := syscall.RawSyscall6(syscall.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&s.status)), wall,
-			uintptr(unsafe.Pointer(&s.rusage)), 0, 0)
-		if e == syscall.EINTR {
-			continue
-		}
-		if e != 0 {
-			break // ECHILD: nothing left (cannot happen before the command is reaped)
-		}
-		if r == cpid {
-			break
-		}
-	}
-	s.msg = Msg{
-		Kind:   MsgExited,
-		Pid:    int32(cpid),
-		Status: s.status,
-		Utime:  s.rusage.Utime.Sec*1e6 + s.rusage.Utime.Usec,
-		Stime:  s.rusage.Stime.Sec*1e6 + s.rusage.Stime.Usec,
-		MaxRSS: s.rusage.Maxrss,
-	}
+	exitedMsg(p, cpid)
 	sendAndExit(p.ReportW, &s.msg, 0)
 }
 

@@ -70,6 +70,22 @@ type Msg struct {
 	MaxRSS int64  // KiB, of the largest process
 	Flags  uint32 // MsgStarted: StartedNetReplaced
 	_      uint32
+
+	// MsgExited: the rest of the rusage of every process init reaped
+	// (see Usage), what the command's process held before its execve,
+	// and the PID namespace's last PID.
+	Usage
+	RSSFloor int64 // KiB: init's ru_maxrss once the command has exec'd (see Usage.MaxRSS)
+	LastPID  int64 // ns_last_pid after the last process was reaped; -1 without a PID namespace
+}
+
+// Usage is what init adds up from the rusage of every process it reaps
+// (each also counts the children that process reaped itself).
+type Usage struct {
+	Nvcsw   int64 // voluntary context switches
+	Nivcsw  int64 // involuntary context switches
+	Inblock int64 // 512-byte blocks read from storage
+	Oublock int64 // 512-byte blocks written to storage (counted when dirtied)
 }
 
 // StartedNetReplaced: the network namespace init was asked to join still
@@ -101,6 +117,7 @@ type scratch struct {
 	status uint32
 	rusage syscall.Rusage
 	flags  uint32
+	floor  int64 // rssFloor
 	nbuf   [512]byte
 	stat   syscall.Stat_t
 
@@ -108,5 +125,8 @@ type scratch struct {
 	sigs    uint64 // SIGCHLD and StopSignal
 	siginfo [128]byte
 	wstatus uint32
-	acct    struct{ utime, stime, maxrss int64 }
+	acct    struct {
+		utime, stime, maxrss int64
+		Usage
+	}
 }

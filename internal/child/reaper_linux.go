@@ -68,7 +68,7 @@ func reaperUnblock(p *Plan) {
 // the run: the command's process group is killed at once (while the
 // command is unreaped its pid cannot be reused), then every child init has
 // until none is left. It leaves the command's wait status in p.s.status and
-// the CPU time and largest peak RSS of every process reaped in p.s.acct.
+// the resource usage of every process reaped in p.s.acct.
 //
 //sandbox:child
 //go:nosplit
@@ -145,6 +145,10 @@ func reapOne(p *Plan, flags uintptr) (uintptr, syscall.Errno) {
 		if s.rusage.Maxrss > s.acct.maxrss {
 			s.acct.maxrss = s.rusage.Maxrss
 		}
+		s.acct.Nvcsw += s.rusage.Nvcsw
+		s.acct.Nivcsw += s.rusage.Nivcsw
+		s.acct.Inblock += s.rusage.Inblock
+		s.acct.Oublock += s.rusage.Oublock
 	}
 	return r, e
 }

@@ -1,0 +1,306 @@
+package sandbox
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
+)
+
+// The run statistics of a Result, checked against testdata/stats/stats.c,
+// a single-threaded static C program whose switches, processes, I/O,
+// memory and output are known. Exact where the kernel counts exactly;
+// where it cannot be, the bound and its reason are given.
+
+var (
+	statsOnce sync.Once
+	statsDir  string
+	statsErr  error
+)
+
+// statsProgram returns the directory holding the static stats program,
+// built once per test process (removed by TestMain).
+func statsProgram(t *testing.T) string {
+	t.Helper()
+	gcc := testutil.RequireTool(t, "gcc", "gcc libc6-dev")
+	statsOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sandbox-stats-")
+		if err != nil {
+			statsErr = err
+			return
+		}
+		os.Chmod(dir, 0o755)
+		out, err := exec.Command(gcc, "-static", "-O1", "-Wall", "-o", filepath.Join(dir, "stats"), "testdata/stats/stats.c").CombinedOutput()
+		if err != nil {
+			os.RemoveAll(dir)
+			statsErr = fmt.Errorf("gcc -static testdata/stats/stats.c: %v\n%s", err, out)
+			return
+		}
+		statsDir = dir
+	})
+	if statsErr != nil {
+		t.Fatal(statsErr)
+	}
+	return statsDir
+}
+
+// statsSandbox is New() with the stats program at /stats.
+func statsSandbox(t *testing.T) *Sandbox {
+	return New().Bind(statsProgram(t), "/stats")
+}
+
+// runStats runs the stats program with args and wants it to succeed.
+func runStats(t *testing.T, sb *Sandbox, args ...string) *Result {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd := exec.Command("/stats/stats", args...)
+	cmd.Stderr = &stderr
+	res, err := sb.Run(cmd)
+	if err != nil {
+		t.Fatalf("stats %v: %v", args, err)
+	}
+	if res.Status != OK {
+		t.Fatalf("stats %v: %+v\n%s", args, res, stderr.Bytes())
+	}
+	t.Logf("stats %v: %+v", args, res)
+	return res
+}
+
+// TestStatsSwitches: N sleeps are N voluntary switches. The command's
+// process also gives up the CPU while the sandbox sets it up (it waits on
+// the sync pipe), while its execve waits for the binary's pages, and on
+// its way out; so a run with no sleep gives the baseline, and N sleeps add
+// exactly N to it. Both are bounded by 20 above: nothing else in the
+// program blocks.
+func TestStatsSwitches(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	sb := statsSandbox(t)
+	defer sb.Close()
+	const n = 200
+	base := runStats(t, sb, "sleeps", "0")
+	res := runStats(t, sb, "sleeps", strconv.Itoa(n))
+	if base.VoluntarySwitches < 0 || base.VoluntarySwitches > 20 {
+		t.Errorf("no sleep: %d voluntary switches, want 0…20", base.VoluntarySwitches)
+	}
+	if v := res.VoluntarySwitches; v < n || v > n+20 {
+		t.Errorf("%d sleeps: %d voluntary switches, want %d…%d", n, v, n, n+20)
+	}
+	for _, r := range []*Result{base, res} {
+		if r.ForcedSwitches < 0 {
+			t.Errorf("ForcedSwitches = %d, want a count", r.ForcedSwitches)
+		}
+	}
+}
+
+// TestStatsForcedSwitches: two processes busy on one CPU for 300 ms each
+// must take turns; the scheduler's slices are a few ms (never above
+// sched_latency, 24 ms at most), so together they are preempted at least
+// 10 times.
+func TestStatsForcedSwitches(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	sb := statsSandbox(t)
+	defer sb.Close()
+	res := runStats(t, sb, "spin", "300")
+	if res.ForcedSwitches < 10 {
+		t.Errorf("two processes spinning on one CPU: %d forced switches, want ≥ 10", res.ForcedSwitches)
+	}
+}
+
+// TestStatsProcessesCgroup: K children alive at once. The run creates the
+// command and K processes, and no thread (the program is single-threaded
+// C): Processes is K+1 exactly, and the cgroup saw K+1 alive at once. A
+// run without a cgroup has no peak; one without a PID namespace no count.
+// (The name has "Cgroup" so that the v2 VM runs it too.)
+func TestStatsProcessesCgroup(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	const k = 20
+	sb := statsSandbox(t).PidsLimit(64)
+	defer sb.Close()
+	res := runStats(t, sb, "forks", strconv.Itoa(k))
+	if res.Processes != k+1 || res.ProcessesPeak != k+1 {
+		t.Errorf("%d forks: Processes %d, ProcessesPeak %d; want %d and %d", k, res.Processes, res.ProcessesPeak, k+1, k+1)
+	}
+
+	plain := statsSandbox(t)
+	defer plain.Close()
+	res = runStats(t, plain, "forks", strconv.Itoa(k))
+	if res.Processes != k+1 || res.ProcessesPeak != -1 {
+		t.Errorf("no cgroup: Processes %d, ProcessesPeak %d; want %d and -1", res.Processes, res.ProcessesPeak, k+1)
+	}
+
+	nopid := statsSandbox(t).Namespaces(Mount, Net, IPC, UTS).PidsLimit(64)
+	defer nopid.Close()
+	res = runStats(t, nopid, "forks", strconv.Itoa(k))
+	if res.Processes != -1 || res.ProcessesPeak != k+1 {
+		t.Errorf("no PID namespace: Processes %d, ProcessesPeak %d; want -1 and %d", res.Processes, res.ProcessesPeak, k+1)
+	}
+}
+
+// onBlockDevice reports whether dir's file system is on a block device
+// (a tmpfs, overlay or 9p one has no block I/O to count).
+func onBlockDevice(dir string) bool {
+	var st syscall.Stat_t
+	if syscall.Stat(dir, &st) != nil {
+		return false
+	}
+	major, minor := (st.Dev>>8)&0xfff|(st.Dev>>32)&^0xfff, st.Dev&0xff|(st.Dev>>12)&^0xff
+	_, err := os.Stat(fmt.Sprintf("/sys/dev/block/%d:%d", major, minor))
+	return err == nil
+}
+
+// TestStatsDiskIO: 4 MiB written, fsynced, dropped from the page cache and
+// read back, on a disk. Writes count when the pages are dirtied and reads
+// when the disk is read, in the process that does either: 4 MiB each. The
+// file system's own metadata (inode, extents, journal) is written by its
+// kernel threads and read at most once: a bound of 64 KiB above. The same
+// program on the sandbox's /tmp (tmpfs) does no block I/O at all.
+func TestStatsDiskIO(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	dir := t.TempDir()
+	if !onBlockDevice(dir) {
+		testutil.Unmet(t, "%s is not on a block device: set TMPDIR to a directory on a disk", dir)
+	}
+	if _, err := os.Stat("/proc/self/io"); err != nil {
+		testutil.SkipProved(t, "per-task I/O accounting (CONFIG_TASK_IO_ACCOUNTING)", "no /proc/self/io: "+err.Error())
+	}
+	os.Chmod(dir, 0o777)
+	sb := statsSandbox(t).BindWritable(dir, "/data")
+	defer sb.Close()
+	const size = 4 << 20
+	res := runStats(t, sb, "io", "/data/f", strconv.Itoa(size))
+	if w := res.DiskWriteBytes; w < size || w > size+64<<10 {
+		t.Errorf("wrote %d bytes to a disk: DiskWriteBytes %d", size, w)
+	}
+	if r := res.DiskReadBytes; r < size || r > size+64<<10 {
+		t.Errorf("read %d bytes from a disk: DiskReadBytes %d", size, r)
+	}
+	res = runStats(t, sb, "io", "/tmp/f", strconv.Itoa(size))
+	if res.DiskWriteBytes != 0 || res.DiskReadBytes != 0 {
+		t.Errorf("on tmpfs: DiskWriteBytes %d, DiskReadBytes %d; want 0 and 0", res.DiskWriteBytes, res.DiskReadBytes)
+	}
+}
+
+// TestStatsMaxRSS: a process that touches M MiB has a peak of M MiB plus
+// its binary's own pages (a static C program: well under 2 MiB). M is
+// chosen above this test process's own peak: the command's process starts
+// from this process's memory (shared with init, or copied from it), whose
+// peak Linux counts in the command's ru_maxrss too, so a smaller program's
+// peak cannot be known and is -1. Both ways of starting the command: on
+// the embedding process's memory (New) and on a copy (RunAs(0, 0) forks).
+func TestStatsMaxRSS(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	m := ru.Maxrss>>10 + 64 // MiB
+	for _, c := range []struct {
+		name string
+		sb   *Sandbox
+	}{{"shared", statsSandbox(t)}, {"copied", statsSandbox(t).RunAs(0, 0)}} {
+		t.Run(c.name, func(t *testing.T) {
+			defer c.sb.Close()
+			res := runStats(t, c.sb, "rss", strconv.FormatInt(m, 10))
+			if lo, hi := m<<20, m<<20+2<<20; res.MaxRSS < lo || res.MaxRSS > hi {
+				t.Errorf("touched %d MiB: MaxRSS %d MiB, want %d…%d MiB", m, res.MaxRSS>>20, lo>>20, hi>>20)
+			}
+			if res.MemoryPeak != res.MaxRSS {
+				t.Errorf("without a cgroup MemoryPeak %d, want MaxRSS %d", res.MemoryPeak, res.MaxRSS)
+			}
+			res = runStats(t, c.sb, "rss", "1")
+			if res.MaxRSS != -1 || res.MemoryPeak != -1 {
+				t.Errorf("1 MiB, below this process's %d MiB: MaxRSS %d, MemoryPeak %d; want -1", ru.Maxrss>>10, res.MaxRSS, res.MemoryPeak)
+			}
+		})
+	}
+}
+
+// TestStatsOutput: the sandbox counts what it copies from Stdout and
+// Stderr, exactly; a shared writer has one count; a stream it does not
+// copy (nil: /dev/null) has none; past OutputLimit it counts what it
+// drained, at least the limit.
+func TestStatsOutput(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	sb := statsSandbox(t)
+	defer sb.Close()
+	run := func(sb *Sandbox, stdout, stderr *bytes.Buffer, n, m int) *Result {
+		t.Helper()
+		cmd := exec.Command("/stats/stats", "out", strconv.Itoa(n), strconv.Itoa(m))
+		if stdout != nil {
+			cmd.Stdout = stdout
+		}
+		if stderr != nil {
+			cmd.Stderr = stderr
+		}
+		res, err := sb.Run(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	var o, e bytes.Buffer
+	res := run(sb, &o, &e, 100000, 777)
+	if res.Status != OK || res.StdoutBytes != 100000 || res.StderrBytes != 777 || o.Len() != 100000 || e.Len() != 777 {
+		t.Errorf("separate writers: %+v (got %d and %d bytes)", res, o.Len(), e.Len())
+	}
+	o.Reset()
+	res = run(sb, &o, &o, 100000, 777)
+	if res.Status != OK || res.StdoutBytes != 100777 || res.StderrBytes != -1 {
+		t.Errorf("one writer for both: StdoutBytes %d, StderrBytes %d; want 100777 and -1", res.StdoutBytes, res.StderrBytes)
+	}
+	res = run(sb, nil, nil, 100000, 777)
+	if res.Status != OK || res.StdoutBytes != -1 || res.StderrBytes != -1 {
+		t.Errorf("nil Stdout and Stderr: StdoutBytes %d, StderrBytes %d; want -1", res.StdoutBytes, res.StderrBytes)
+	}
+	o.Reset()
+	res = run(sb.Clone().OutputLimit(1000), &o, nil, 100000, 0)
+	if res.Status != OutputLimitExceeded || res.StdoutBytes < 1000 || res.StdoutBytes > 100000 || o.Len() != 1000 {
+		t.Errorf("over OutputLimit(1000): %+v, delivered %d", res, o.Len())
+	}
+}
+
+// TestStatsUnknown: a run whose init the sandbox killed (here at its wall
+// time limit) could not report its rusage: those statistics are -1, never
+// 0; what the cgroup and the sandbox counted is still there.
+func TestStatsUnknown(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	sb := statsSandbox(t).WallTimeLimit(300 * time.Millisecond).PidsLimit(16)
+	defer sb.Close()
+	var o bytes.Buffer
+	cmd := exec.Command("/stats/stats", "sleeps", "100000")
+	cmd.Stdout = &o
+	res, err := sb.Run(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != WallTimeLimitExceeded {
+		t.Fatalf("%+v", res)
+	}
+	for name, v := range map[string]int64{"VoluntarySwitches": res.VoluntarySwitches, "ForcedSwitches": res.ForcedSwitches,
+		"MaxRSS": res.MaxRSS, "DiskReadBytes": res.DiskReadBytes, "DiskWriteBytes": res.DiskWriteBytes,
+		"Processes": res.Processes, "StderrBytes": res.StderrBytes} {
+		if v != -1 {
+			t.Errorf("%s = %d, want -1", name, v)
+		}
+	}
+	if res.StdoutBytes != 0 || res.ProcessesPeak != 1 {
+		t.Errorf("StdoutBytes %d, ProcessesPeak %d; want 0 and 1", res.StdoutBytes, res.ProcessesPeak)
+	}
+}
