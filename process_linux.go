@@ -48,7 +48,8 @@ type Process struct {
 	started time.Time
 
 	stopped  atomic.Uint32
-	mu       sync.Mutex // guards pidfd against close, and finished
+	running  atomic.Bool // init reported that the command started
+	mu       sync.Mutex  // guards pidfd against close, and finished
 	finished bool
 	done     chan struct{}
 	waitOnce sync.Once
@@ -317,6 +318,7 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 	switch m.Kind {
 	case child.MsgStarted:
 		p.started = time.Now()
+		p.running.Store(true)
 		if m.Flags&child.StartedNetReplaced != 0 {
 			p.releaseNet(false)
 		}

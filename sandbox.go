@@ -279,8 +279,9 @@ func (s *Sandbox) Logger(l *zap.Logger) *Sandbox {
 // The fields after MemoryPeak are the run statistics of isolate's meta
 // file and more. Each says where it comes from, and each is -1 when the
 // run left no such evidence: this kernel or configuration does not give
-// it, or init was killed before it could report (Process.Kill, a context,
-// a time limit). Such a field is never estimated, and never 0 for unknown.
+// it, or init died before it could report (a run the sandbox stops, by a
+// limit, Kill or a context, still has init's report). Such a field is
+// never estimated, and never 0 for unknown.
 // "Every process of the run" in the rusage fields means every process
 // whose exit was waited for, by init or by its own parent; the kernel
 // reaps the children of a process that ignores SIGCHLD without counting

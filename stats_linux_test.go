@@ -274,25 +274,73 @@ func TestStatsOutput(t *testing.T) {
 	}
 }
 
-// TestStatsUnknown: a run whose init the sandbox killed (here at its wall
-// time limit) could not report its rusage: those statistics are -1, never
-// 0; what the cgroup and the sandbox counted is still there.
+// TestStatsStopped: a run the sandbox stops (here at its wall time limit)
+// still has init's report: init kills every other process of the run on
+// StopSignal, reaps them and reports, with or without a PID namespace. In
+// 300 ms, 1 ms sleeps are at most 300 voluntary switches (and the
+// baseline's, under 20).
+func TestStatsStopped(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	for _, c := range []struct {
+		name      string
+		sb        *Sandbox
+		processes int64
+	}{
+		{"pid namespace", statsSandbox(t), 1},
+		{"no pid namespace", statsSandbox(t).Namespaces(Mount, Net, IPC, UTS), -1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sb := c.sb.WallTimeLimit(300 * time.Millisecond).PidsLimit(16)
+			defer sb.Close()
+			res, err := sb.Run(exec.Command("/stats/stats", "sleeps", "100000"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%+v", res)
+			if res.Status != WallTimeLimitExceeded {
+				t.Fatalf("status %v, want WallTimeLimitExceeded", res.Status)
+			}
+			if v := res.VoluntarySwitches; v < 1 || v > 320 {
+				t.Errorf("VoluntarySwitches = %d, want 1…320", v)
+			}
+			if res.ForcedSwitches < 0 || res.DiskReadBytes != 0 || res.DiskWriteBytes != 0 || res.MaxRSS != -1 {
+				t.Errorf("ForcedSwitches %d, DiskReadBytes %d, DiskWriteBytes %d, MaxRSS %d; want a count, 0, 0, -1 (under the floor)",
+					res.ForcedSwitches, res.DiskReadBytes, res.DiskWriteBytes, res.MaxRSS)
+			}
+			if res.Processes != c.processes || res.ProcessesPeak != 1 {
+				t.Errorf("Processes %d, ProcessesPeak %d; want %d and 1", res.Processes, res.ProcessesPeak, c.processes)
+			}
+		})
+	}
+}
+
+// TestStatsUnknown: a run whose init died before it could report (killed
+// here by hand, as the host's OOM killer or an operator could) has no
+// rusage: those statistics are -1, never 0; what the cgroup and the
+// sandbox counted is still there.
 func TestStatsUnknown(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
 	checkCgroups(t)
-	sb := statsSandbox(t).WallTimeLimit(300 * time.Millisecond).PidsLimit(16)
+	sb := statsSandbox(t).PidsLimit(16)
 	defer sb.Close()
 	var o bytes.Buffer
 	cmd := exec.Command("/stats/stats", "sleeps", "100000")
 	cmd.Stdout = &o
-	res, err := sb.Run(cmd)
+	p, err := sb.Start(cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != WallTimeLimitExceeded {
-		t.Fatalf("%+v", res)
+	if err := syscall.Kill(p.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
 	}
+	res, err := p.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", res)
 	for name, v := range map[string]int64{"VoluntarySwitches": res.VoluntarySwitches, "ForcedSwitches": res.ForcedSwitches,
 		"MaxRSS": res.MaxRSS, "DiskReadBytes": res.DiskReadBytes, "DiskWriteBytes": res.DiskWriteBytes,
 		"Processes": res.Processes, "StderrBytes": res.StderrBytes} {
@@ -300,7 +348,7 @@ func TestStatsUnknown(t *testing.T) {
 			t.Errorf("%s = %d, want -1", name, v)
 		}
 	}
-	if res.StdoutBytes != 0 || res.ProcessesPeak != 1 {
-		t.Errorf("StdoutBytes %d, ProcessesPeak %d; want 0 and 1", res.StdoutBytes, res.ProcessesPeak)
+	if res.StdoutBytes != 0 || res.ProcessesPeak != 1 || res.MemoryPeak <= 0 {
+		t.Errorf("StdoutBytes %d, ProcessesPeak %d, MemoryPeak %d; want 0, 1 and the cgroup's", res.StdoutBytes, res.ProcessesPeak, res.MemoryPeak)
 	}
 }

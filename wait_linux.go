@@ -163,11 +163,13 @@ func (p *Process) finishIO() {
 	}
 }
 
-// stopSignal is what ends a run: SIGKILL for the init of a PID namespace
-// (the kernel kills the rest), StopSignal for a subreaper init, which kills
-// everything below it and reports.
+// stopSignal is what ends a run: StopSignal, on which init kills every
+// other process of the run, reaps them and reports (their rusage with
+// them). The init of a PID namespace ignores it until it has blocked it,
+// before the command starts: until init has said so, SIGKILL, with which
+// the kernel kills the rest of the namespace.
 func (p *Process) stopSignal() unix.Signal {
-	if p.rp != nil && !p.rp.plan.PID1 {
+	if p.rp != nil && (!p.rp.plan.PID1 || p.running.Load()) {
 		return child.StopSignal
 	}
 	return unix.SIGKILL

@@ -22,18 +22,19 @@
 //	                                    time ns; setsid; note own PID;
 //	                                    Root: mounts, pivot_root;
 //	                                    InitPost: hostname, lo up;
-//	                                    no PID ns: subreaper setup
+//	                                    block SIGCHLD, StopSignal; no PID
+//	                                    ns: subreaper setup
 //	                                    fork or vfork ---------------------> Cmd: join the run's cgroup
 //	                                    PostFork: close fds                  (write "0" to cgroup.procs),
 //	                                    read(exec pipe) <-- EOF on exec ---- cgroup ns, pgid, PDEATHSIG,
 //	read(report) <--- Started --------  (or an error record); own            fds, rlimits, caps, ids,
 //	close(sync)                         ru_maxrss (the command's floor)      PDEATHSIG again, parent is
 //	                                    wait4 loop: reap everything          init, chdir, no_new_privs,
-//	                                    (no PID ns: until the command        seccomp, execve
-//	                                    ends or StopSignal), adding up
-//	                                    their rusage; then kill all
-//	                                    left (PID ns: kill(-1)), reap
-//	                                    them too; read ns_last_pid
+//	                                    until the command ends or            seccomp, execve
+//	                                    StopSignal, adding up their
+//	                                    rusage; then kill all left
+//	                                    (PID ns: kill(-1)), reap them
+//	                                    too; read ns_last_pid
 //	read(report) <--- Exited{status,    exit_group(0)
 //	                   rusage sums,
 //	                   floor, last

@@ -172,9 +172,7 @@ func initMain(p *Plan) {
 		!runOps(p, p.InitPost.Ops, ListInitPost, 0, &s.msg) {
 		sendAndExit(p.ReportW, &s.msg, 1)
 	}
-	if !p.PID1 {
-		reaperSetup(p)
-	}
+	reaperSetup(p)
 	var cpid uintptr
 	var e syscall.Errno
 	if p.VM {
@@ -210,11 +208,7 @@ func initMain(p *Plan) {
 	s.floor = rssFloor(p)
 	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid), Flags: s.flags}
 	rawWrite(p.ReportW, &s.msg)
-	if !p.PID1 {
-		reapRun(p, cpid)
-	} else {
-		reapPID1(p, cpid)
-	}
+	reapRun(p, cpid)
 	exitedMsg(p, cpid)
 	sendAndExit(p.ReportW, &s.msg, 0)
 }
@@ -228,7 +222,7 @@ func initMain(p *Plan) {
 //go:nocheckptr
 func cmdMain(p *Plan) {
 	s := &p.s
-	if !p.PID1 && !p.VM {
+	if !p.VM {
 		reaperUnblock(p)
 	}
 	runOps(p, p.Cmd.Ops, ListCmd, 0, &s.msg)

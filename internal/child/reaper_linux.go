@@ -13,12 +13,20 @@ import (
 // run ends when the command ends, when the parent sends StopSignal, or when
 // the parent dies (StopSignal is init's parent-death signal).
 //
+// The init of a PID namespace waits the same way, so that a run the parent
+// stops still ends with init's report (the rusage of every process): on
+// StopSignal it kills everything else in its namespace and reaps it. Its
+// parent-death signal stays SIGKILL, with which the kernel ends the
+// namespace.
+//
 // Like the rest of the child, this code is nosplit and norace, allocates
 // nothing and calls only raw system calls.
 
-// StopSignal asks an init without a PID namespace to end the run: kill
-// every process below it, reap them and report. It is also that init's
-// parent-death signal.
+// StopSignal asks init to end the run: kill every other process of the
+// run, reap them and report. It is also the parent-death signal of an init
+// without a PID namespace. An init of a PID namespace ignores it until it
+// blocks it, before it forks the command (the kernel drops a signal with
+// the default action that a namespace's init did not block).
 const StopSignal = syscall.SIGTERM
 
 const (
@@ -38,9 +46,11 @@ var childrenPath = [...]byte{'/', 'p', 'r', 'o', 'c', '/', 't', 'h', 'r', 'e', '
 	'c', 'h', 'i', 'l', 'd', 'r', 'e', 'n', 0}
 
 // reaperSetup runs in init before it forks the command: block the signals
-// it waits for (they stay pending until it takes them), become the
-// subreaper of everything below, and take StopSignal as the parent-death
-// signal. The earlier SIGKILL parent-death signal covers the time before.
+// it waits for (they stay pending until it takes them). Without a PID
+// namespace, also become the subreaper of everything below, and take
+// StopSignal as the parent-death signal (the earlier SIGKILL parent-death
+// signal covers the time before). A PID namespace's init keeps SIGKILL:
+// the kernel ends the namespace with it.
 //
 //sandbox:child
 //go:nosplit
@@ -49,6 +59,9 @@ var childrenPath = [...]byte{'/', 'p', 'r', 'o', 'c', '/', 't', 'h', 'r', 'e', '
 func reaperSetup(p *Plan) {
 	p.s.sigs = reaperSigs
 	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigBlock, uintptr(unsafe.Pointer(&p.s.sigs)), 0, sigSetSize, 0, 0)
+	if p.PID1 {
+		return
+	}
 	syscall.RawSyscall6(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0, 0, 0, 0)
 	syscall.RawSyscall6(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(StopSignal), 0, 0, 0, 0)
 }
@@ -65,9 +78,10 @@ func reaperUnblock(p *Plan) {
 }
 
 // reapRun reaps until the command ends or StopSignal arrives, then ends
-// the run: the command's process group is killed at once (while the
-// command is unreaped its pid cannot be reused), then every child init has
-// until none is left. It leaves the command's wait status in p.s.status and
+// the run. The init of a PID namespace kills every other process in it
+// (endNamespace). Otherwise the command's process group is killed at once
+// (while the command is unreaped its pid cannot be reused), then every
+// child init has until none is left. It leaves the command's wait status in p.s.status and
 // the resource usage of every process reaped in p.s.acct.
 //
 //sandbox:child
@@ -97,6 +111,10 @@ func reapRun(p *Plan, cpid uintptr) {
 		if sig == uintptr(StopSignal) {
 			break
 		}
+	}
+	if p.PID1 {
+		endNamespace(p, cpid, reaped)
+		return
 	}
 	if !reaped {
 		syscall.RawSyscall6(syscall.SYS_KILL, -cpid, uintptr(syscall.SIGKILL), 0, 0, 0, 0)

@@ -36,31 +36,24 @@ func rssFloor(p *Plan) int64 {
 	return p.s.rusage.Maxrss
 }
 
-// reapPID1 is the end of a run for the init of a PID namespace: reap until
-// the command ends, then kill whatever is left in the namespace and reap
-// it too, so that p.s.acct counts every process of the run. It leaves the
-// command's wait status in p.s.status.
+// endNamespace ends the run of a PID namespace's init, once the command
+// was reaped or StopSignal came: kill(-1) from a namespace's init reaches
+// every other process in it, as the kernel's own end of the namespace
+// would; each is reaped (the command too, if it was not yet), so that
+// p.s.acct counts every process of the run. When the command ended and
+// nothing is left, it costs one wait4.
 //
 //sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
-func reapPID1(p *Plan, cpid uintptr) {
+func endNamespace(p *Plan, cpid uintptr, reaped bool) {
 	s := &p.s
-	for {
-		r, e := reapOne(p, 0)
-		if e == syscall.EINTR {
-			continue
-		}
-		if e != 0 {
-			break // ECHILD: cannot happen before the command is reaped
-		}
-		if r == cpid {
-			s.status = s.wstatus
-			break
-		}
-	}
 	flags := uintptr(wnohang)
+	if !reaped {
+		syscall.RawSyscall(syscall.SYS_KILL, ^uintptr(0), uintptr(syscall.SIGKILL), 0)
+		flags = 0
+	}
 	for {
 		r, e := reapOne(p, flags)
 		if e == syscall.EINTR {
@@ -69,12 +62,14 @@ func reapPID1(p *Plan, cpid uintptr) {
 		if e != 0 {
 			return // ECHILD: init is alone in its namespace
 		}
-		if r == 0 && flags != 0 {
-			// Processes are left: kill(-1) from a namespace's init
-			// reaches every other process in it, as the kernel's own
-			// end of the namespace would; then wait for each.
+		if r == 0 { // only with WNOHANG: processes are left
 			syscall.RawSyscall(syscall.SYS_KILL, ^uintptr(0), uintptr(syscall.SIGKILL), 0)
 			flags = 0
+			continue
+		}
+		if r == cpid && !reaped {
+			s.status = s.wstatus
+			reaped = true
 		}
 	}
 }
