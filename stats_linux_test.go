@@ -352,3 +352,23 @@ func TestStatsUnknown(t *testing.T) {
 		t.Errorf("StdoutBytes %d, ProcessesPeak %d, MemoryPeak %d; want 0, 1 and the cgroup's", res.StdoutBytes, res.ProcessesPeak, res.MemoryPeak)
 	}
 }
+
+// TestStatsStoppedCPUTime: without a cgroup, a stopped run's CPU time is
+// the rusage init reports, the command's included. Two processes busy for
+// 500 ms of wall time get at least a tenth of a CPU between them even on
+// this project's loaded machines (7 agents on 2 CPUs), so 50 ms; init's
+// own CPU time, which is all a killed init left, is a few ms.
+func TestStatsStoppedCPUTime(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	sb := statsSandbox(t).WallTimeLimit(500 * time.Millisecond)
+	defer sb.Close()
+	res, err := sb.Run(exec.Command("/stats/stats", "spin", "100000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", res)
+	if res.Status != WallTimeLimitExceeded || res.CPUTime < 50*time.Millisecond || res.ForcedSwitches < 1 {
+		t.Errorf("%v after %v of wall time: CPUTime %v, ForcedSwitches %d; want ≥ 50ms and ≥ 1", res.Status, res.WallTime, res.CPUTime, res.ForcedSwitches)
+	}
+}
