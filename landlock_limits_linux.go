@@ -20,10 +20,12 @@ import (
 //	              RssShmem) of every process of the run together, polled
 //	              every memoryPollInterval; at the limit the run is killed
 //	              (MemoryLimitExceeded). Result.MemoryPeak is the largest
-//	              peak RSS (VmHWM) of one process the polls saw. (The wait
-//	              status's ru_maxrss cannot serve: execve records the peak
-//	              RSS of the memory it replaces, which for a command started
-//	              from the embedding process is that process's own.)
+//	              peak RSS (VmHWM) of one process the polls saw, or MaxRSS
+//	              when that is larger (a peak between two polls). (The wait
+//	              status's ru_maxrss alone cannot serve: execve records the
+//	              peak RSS of the memory it replaces, which for a command
+//	              started from the embedding process is that process's own;
+//	              see Result.MaxRSS.)
 //	CPUTimeLimit  the user+system time of every process of the run (those
 //	              still running, and those reaped), polled as with a
 //	              cgroup; RLIMIT_CPU is the per-process backstop.
@@ -140,13 +142,17 @@ func (p *Process) pollTree() {
 
 // landlockEvidence adds what a run without a cgroup shows at its end: the
 // CPU time of every process (counted by init) at CPUTimeLimit; and it
-// reports the polls' memory peak.
+// reports as MemoryPeak the larger of MaxRSS and the largest peak the
+// polls saw, or -1 when neither is known (no poll ran, or none saw a
+// process, and MaxRSS is unknown).
 func (p *Process) landlockEvidence(res *Result, ev *evidence) {
 	if p.ll == nil || !p.ll.polling {
 		return
 	}
 	l := p.ll.limits
-	res.MemoryPeak = p.ll.peak.Load()
+	if peak := p.ll.peak.Load(); peak > 0 && peak > res.MemoryPeak {
+		res.MemoryPeak = peak
+	}
 	ev.cpuLimit = ev.cpuLimit || (l.cpuTime > 0 && res.CPUTime >= l.cpuTime)
 }
 

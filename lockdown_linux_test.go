@@ -72,6 +72,7 @@ func TestLockdown(t *testing.T) {
 		t.Run("Processes", landlockProcesses)
 		t.Run("Limits", landlockLimits)
 		t.Run("EndsWhole", landlockEndsWhole)
+		t.Run("Stats", landlockStats)
 		t.Run("Escapes", lockdownEscapes)
 		t.Run("Doctor", lockdownDoctor)
 		return
@@ -108,6 +109,9 @@ func TestLockdown(t *testing.T) {
 	cmd := exec.Command("setpriv", args...)
 	cmd.Env = append(os.Environ(), lockdownEnv+"=1", probeDirEnv+"="+probe(t), lockdownVictimsEnv+"="+vdir,
 		lockdownForeignEnv+"="+string(foreign), "HOME="+dir)
+	if _, err := exec.LookPath("gcc"); err == nil {
+		cmd.Env = append(cmd.Env, statsDirEnv+"="+statsProgram(t))
+	}
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {

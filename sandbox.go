@@ -287,12 +287,22 @@ func (s *Sandbox) Logger(l *zap.Logger) *Sandbox {
 // reaps the children of a process that ignores SIGCHLD without counting
 // them anywhere.
 type Result struct {
-	Status     Status
-	ExitCode   int            // exit code, or -1 if it was killed by a signal
-	Signal     syscall.Signal // the signal that killed it, or 0
-	CPUTime    time.Duration  // user+system CPU of every process of the run
-	WallTime   time.Duration  // from start to the end of the last process
-	MemoryPeak int64          // bytes: the run's peak (cgroup), or MaxRSS without a cgroup
+	Status   Status
+	ExitCode int            // exit code, or -1 if it was killed by a signal
+	Signal   syscall.Signal // the signal that killed it, or 0
+	// CPUTime is the user+system CPU of every process of the run: the
+	// run's cgroup's (cpu.stat usage_usec on v2, cpuacct.usage on v1);
+	// without a cgroup, the rusage of every process init reaped, summed
+	// (init's own, with what it reaped, if init died before it reported).
+	CPUTime  time.Duration
+	WallTime time.Duration // from start to the end of the last process, by the sandbox's clock
+	// MemoryPeak is the run's peak memory in bytes: the run's cgroup's
+	// (memory.peak on v2, memory.max_usage_in_bytes on v1). Without a
+	// cgroup, or without that file, it is MaxRSS; under the Landlock
+	// backend's polling, the larger of MaxRSS and the largest peak
+	// resident set (VmHWM) of one process the polls saw. -1 when none of
+	// these is known.
+	MemoryPeak int64
 
 	// VoluntarySwitches and ForcedSwitches are the context switches of
 	// every process of the run (rusage ru_nvcsw and ru_nivcsw, summed by

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -26,10 +27,17 @@ var (
 	statsErr  error
 )
 
+// statsDirEnv names a directory holding the stats program, for a test
+// binary re-executed where it cannot build it (the lockdown harness).
+const statsDirEnv = "SANDBOX_TEST_STATS_DIR"
+
 // statsProgram returns the directory holding the static stats program,
 // built once per test process (removed by TestMain).
 func statsProgram(t *testing.T) string {
 	t.Helper()
+	if d := os.Getenv(statsDirEnv); d != "" {
+		return d // built by the process that re-executed this one
+	}
 	gcc := testutil.RequireTool(t, "gcc", "gcc libc6-dev")
 	statsOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "sandbox-stats-")
@@ -60,8 +68,14 @@ func statsSandbox(t *testing.T) *Sandbox {
 // runStats runs the stats program with args and wants it to succeed.
 func runStats(t *testing.T, sb *Sandbox, args ...string) *Result {
 	t.Helper()
+	return runStatsAt(t, sb, "/stats/stats", args...)
+}
+
+// runStatsAt is runStats with the program at prog.
+func runStatsAt(t *testing.T, sb *Sandbox, prog string, args ...string) *Result {
+	t.Helper()
 	var stderr bytes.Buffer
-	cmd := exec.Command("/stats/stats", args...)
+	cmd := exec.Command(prog, args...)
 	cmd.Stderr = &stderr
 	res, err := sb.Run(cmd)
 	if err != nil {
@@ -370,5 +384,103 @@ func TestStatsStoppedCPUTime(t *testing.T) {
 	t.Logf("%+v", res)
 	if res.Status != WallTimeLimitExceeded || res.CPUTime < 50*time.Millisecond || res.ForcedSwitches < 1 {
 		t.Errorf("%v after %v of wall time: CPUTime %v, ForcedSwitches %d; want ≥ 50ms and ≥ 1", res.Status, res.WallTime, res.CPUTime, res.ForcedSwitches)
+	}
+}
+
+// TestStatsBigEmbedder: the command's process starts from the embedding
+// process's memory, whose peak Linux counts in the command's ru_maxrss
+// across execve. From an embedding process of 256 MiB more, a command of
+// 1 MiB has no MaxRSS it can prove (-1), and so no MemoryPeak without a
+// cgroup; with a cgroup, MemoryPeak is the cgroup's, the command's alone.
+// Neither is ever the embedding process's 256 MiB. Each way the command
+// starts: on the embedding process's memory (New) and on a copy of it
+// (RunAs(0, 0) forks), and under the Landlock backend.
+func TestStatsBigEmbedder(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	checkCgroups(t)
+	const big = 256 << 20
+	ballast := make([]byte, big)
+	for i := 0; i < len(ballast); i += 4096 {
+		ballast[i] = 1
+	}
+	defer runtime.KeepAlive(ballast)
+	dir := statsProgram(t)
+	cases := []struct {
+		name string
+		sb   *Sandbox
+	}{{"shared", New()}, {"copied", New().RunAs(0, 0)}}
+	if Landlock.Available() == nil {
+		cases = append(cases, struct {
+			name string
+			sb   *Sandbox
+		}{"landlock", New().Backend(Landlock)})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sb := c.sb.Bind(dir, dir)
+			defer sb.Close()
+			prog := filepath.Join(dir, "stats")
+			res := runStatsAt(t, sb, prog, "rss", "1")
+			if res.MaxRSS != -1 || res.MemoryPeak != -1 {
+				t.Errorf("1 MiB from a %d MiB embedder, no cgroup: MaxRSS %d, MemoryPeak %d; want -1 and -1", big>>20, res.MaxRSS, res.MemoryPeak)
+			}
+			limited := sb.Clone().MemoryLimit(512 << 20)
+			defer limited.Close()
+			res = runStatsAt(t, limited, prog, "rss", "1")
+			if res.MaxRSS != -1 || res.MemoryPeak <= 0 || res.MemoryPeak > 16<<20 {
+				t.Errorf("1 MiB from a %d MiB embedder, a cgroup: MaxRSS %d, MemoryPeak %d; want -1 and the cgroup's, under 16 MiB", big>>20, res.MaxRSS, res.MemoryPeak)
+			}
+		})
+	}
+}
+
+// TestLandlockStats: the statistics of the Landlock backend as root, which
+// limits by a cgroup (the lockdown harness runs landlockStats by polling).
+func TestLandlockStats(t *testing.T) {
+	requireRoot(t)
+	landlockStats(t)
+}
+
+// landlockStats: under the Landlock backend the statistics are evidence or
+// -1 as under Native. It has no PID namespace: no Processes. Limits come
+// from a cgroup where the caller may make one (root here: ProcessesPeak and
+// MemoryPeak are the cgroup's), else from polling /proc (no ProcessesPeak;
+// MemoryPeak is MaxRSS or the largest peak a poll saw, -1 when neither is
+// known, as when no poll runs: PidsLimit alone).
+func landlockStats(t *testing.T) {
+	checkLeaks(t)
+	dir := statsProgram(t)
+	prog := filepath.Join(dir, "stats")
+	sb := landlockBackend(t, false).Bind(dir, dir)
+	defer sb.Close()
+	cgroups := os.Geteuid() == 0
+	const n, k = 100, 5
+	res := runStatsAt(t, sb, prog, "sleeps", strconv.Itoa(n))
+	if v := res.VoluntarySwitches; v < n || v > n+20 {
+		t.Errorf("%d sleeps: %d voluntary switches, want %d…%d", n, v, n, n+20)
+	}
+	if res.ForcedSwitches < 0 || res.DiskReadBytes < 0 || res.DiskWriteBytes < 0 || res.Processes != -1 || res.ProcessesPeak != -1 {
+		t.Errorf("sleeps: %+v; want counts, Processes and ProcessesPeak -1", res)
+	}
+	res = runStatsAt(t, sb.Clone().PidsLimit(16), prog, "forks", strconv.Itoa(k))
+	wantPeak, wantMem := int64(-1), int64(-1)
+	if cgroups {
+		wantPeak = k + 1
+	}
+	if res.Processes != -1 || res.ProcessesPeak != wantPeak {
+		t.Errorf("%d forks: Processes %d, ProcessesPeak %d; want -1 and %d", k, res.Processes, res.ProcessesPeak, wantPeak)
+	}
+	if cgroups && res.MemoryPeak <= 0 || !cgroups && res.MemoryPeak != wantMem {
+		t.Errorf("%d forks, cgroup %v: MemoryPeak %d; want the cgroup's, or -1 (MaxRSS %d, no poll)", k, cgroups, res.MemoryPeak, res.MaxRSS)
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	m := ru.Maxrss>>10 + 64 // MiB, above this process's peak (see TestStatsMaxRSS)
+	res = runStatsAt(t, sb.Clone().MemoryLimit(1<<30), prog, "rss", strconv.FormatInt(m, 10))
+	if lo, hi := m<<20, m<<20+2<<20; res.MaxRSS < lo || res.MaxRSS > hi || res.MemoryPeak < lo || res.MemoryPeak > hi+2<<20 {
+		t.Errorf("touched %d MiB: MaxRSS %d, MemoryPeak %d; want %d…%d MiB", m, res.MaxRSS, res.MemoryPeak, lo>>20, hi>>20)
 	}
 }

@@ -21,7 +21,11 @@
 //	152  CPU time limit exceeded
 //	153  output limit exceeded
 //
-// With --json the Result is printed on stderr as one JSON object.
+// With --json the Result is printed on stderr as one JSON object, with the
+// run statistics isolate's meta file reports (context switches, the largest
+// process's peak RSS, disk bytes, processes created and most alive at once);
+// a statistic the run left no evidence for is left out (sandbox.Result says
+// where each comes from).
 // `sbx doctor` reports what this host supports.
 //
 // sbx pays Go's start-up at every invocation; built static it starts
@@ -131,9 +135,9 @@ type jsonResult struct {
 	Status       string  `json:"status"`
 	ExitCode     int     `json:"exit_code"`
 	Signal       int     `json:"signal"`
-	CPUTime      float64 `json:"cpu_time"`  // seconds
-	WallTime     float64 `json:"wall_time"` // seconds
-	MemoryPeak   int64   `json:"memory_peak"`
+	CPUTime      float64 `json:"cpu_time"`              // seconds
+	WallTime     float64 `json:"wall_time"`             // seconds
+	MemoryPeak   *int64  `json:"memory_peak,omitempty"` // bytes
 	CswVoluntary *int64  `json:"csw_voluntary,omitempty"`
 	CswForced    *int64  `json:"csw_forced,omitempty"`
 	MaxRSS       *int64  `json:"max_rss,omitempty"` // bytes
@@ -160,7 +164,7 @@ func writeJSON(f *os.File, res *sandbox.Result) {
 		Signal:       int(res.Signal),
 		CPUTime:      res.CPUTime.Seconds(),
 		WallTime:     res.WallTime.Seconds(),
-		MemoryPeak:   res.MemoryPeak,
+		MemoryPeak:   known(res.MemoryPeak),
 		CswVoluntary: known(res.VoluntarySwitches),
 		CswForced:    known(res.ForcedSwitches),
 		MaxRSS:       known(res.MaxRSS),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,6 +186,70 @@ func TestDoctorBackends(t *testing.T) {
 	for _, want := range wants {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("sbx doctor lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestJSONStats: --json prints the run statistics of the Result, and
+// leaves out those the run has no evidence for. A shell that starts two
+// processes and waits for them: 3 processes created, 3 alive at once (the
+// cgroup of the --pids limit counts them), the shell's waits voluntary
+// switches; sbx does not copy the command's output, so no byte counts.
+func TestJSONStats(t *testing.T) {
+	bin := sbxBinary(t)
+	cmd := exec.Command(bin, "--pids", "16", "--json", "--", "sh", "-c", "sleep 0.2 & sleep 0.2 & wait")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(stderr.String()), &got); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	t.Log(stderr.String())
+	num := func(k string) float64 {
+		v, ok := got[k].(float64)
+		if !ok {
+			t.Errorf("%s: %v, want a number", k, got[k])
+		}
+		return v
+	}
+	if num("processes") != 3 || num("processes_peak") != 3 {
+		t.Errorf("processes %v, processes_peak %v; want 3 and 3", got["processes"], got["processes_peak"])
+	}
+	if num("csw_voluntary") < 2 || num("csw_forced") < 0 || num("disk_read") < 0 || num("disk_written") < 0 || num("memory_peak") <= 0 {
+		t.Errorf("switches, disk bytes, memory peak: %v", got)
+	}
+	for _, k := range []string{"stdout_bytes", "stderr_bytes"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("%s printed for output sbx does not copy: %v", k, got[k])
+		}
+	}
+	if v, ok := got["max_rss"]; ok && v.(float64) <= 0 {
+		t.Errorf("max_rss %v, want left out or a size", v)
+	}
+
+	// No limit, so no cgroup: no peak of processes, and no memory peak
+	// (true's peak RSS is below sbx's own, which Linux counts in true's
+	// across execve: no evidence of true's).
+	cmd = exec.Command(bin, "--json", "--", "true")
+	stderr.Reset()
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	got = nil
+	if err := json.Unmarshal([]byte(stderr.String()), &got); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	t.Log(stderr.String())
+	if num("processes") != 1 {
+		t.Errorf("true: processes %v, want 1", got["processes"])
+	}
+	for _, k := range []string{"processes_peak", "memory_peak", "max_rss"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("true without a cgroup: %s printed: %v", k, got[k])
 		}
 	}
 }
