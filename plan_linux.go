@@ -310,6 +310,7 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	if s.landlock != nil {
 		s.landlock.planRestrict(p, seq)
 	}
+	planPeakRSS(p, seq)
 	if filter := s.filter; len(filter) > 0 {
 		prog := &unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
 		p.Bytes(unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*int(unsafe.Sizeof(filter[0]))))
@@ -320,6 +321,22 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	for _, cand := range s.cmd.candidates {
 		seq.Add(child.Info{Stage: child.StageExecve, Index: -1, Path: cand}, unix.SYS_EXECVE, p.Str(cand), argv, envv).Flags = child.FlagTry
 	}
+}
+
+// planPeakRSS adds the command's last steps before seccomp and execve:
+// write its own ru_maxrss to the exec pipe, the peak of the memory its
+// execve leaves, which Linux keeps counting in its ru_maxrss (init's
+// rssFloor). getrusage runs twice so that the second finds the page it
+// writes to already in memory: nothing after it grows the command's
+// resident set. Best effort: without it MaxRSS is -1.
+func planPeakRSS(p *child.Plan, seq *child.Seq) {
+	ru := new(unix.Rusage)
+	at := child.Keep(&p.Keeper, ru)
+	for range 2 {
+		seq.Add(info(child.StagePeakRSS), unix.SYS_GETRUSAGE, unix.RUSAGE_SELF, at).Flags = child.FlagIgnore
+	}
+	seq.Add(info(child.StagePeakRSS), unix.SYS_WRITE, uintptr(p.ExecW), at+unsafe.Offsetof(ru.Maxrss),
+		unsafe.Sizeof(ru.Maxrss)).Flags = child.FlagIgnore
 }
 
 // rlimitsFor returns the rlimits of the command: the defaults, then the

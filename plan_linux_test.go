@@ -206,6 +206,14 @@ func TestPlanOrder(t *testing.T) {
 			} else {
 				absent(cmd, child.StageSignals)
 			}
+			// The command's peak RSS is measured after every step but
+			// seccomp and execve (rssFloor: nothing may grow it after).
+			i := slices.Index(cmd, child.StagePeakRSS)
+			if i < 0 || slices.ContainsFunc(cmd[i:], func(st child.Stage) bool {
+				return st != child.StagePeakRSS && st != child.StageSeccomp && st != child.StageExecve
+			}) {
+				t.Errorf("the peak RSS is not measured last before seccomp and execve: %s", stageNames(cmd))
+			}
 		})
 	}
 }

@@ -346,7 +346,9 @@ type Result struct {
 	// by init at the end, minus init. Exact until the namespace runs out
 	// of numbers: past its pid_max (kernel.pid_max, often 32768) the
 	// kernel hands out freed ones again and the count reads low. -1
-	// without a PID namespace.
+	// without a PID namespace. (A command given CAP_SYS_ADMIN or
+	// CAP_CHECKPOINT_RESTORE over its namespaces could set ns_last_pid:
+	// for such a command the count is its own word.)
 	Processes int64
 	// ProcessesPeak is the most processes and threads of the run alive at
 	// once, as PidsLimit counts them (the run's cgroup pids.peak, v1 and

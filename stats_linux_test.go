@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -92,8 +93,10 @@ func runStatsAt(t *testing.T, sb *Sandbox, prog string, args ...string) *Result 
 // process also gives up the CPU while the sandbox sets it up (it waits on
 // the sync pipe), while its execve waits for the binary's pages, and on
 // its way out; so a run with no sleep gives the baseline, and N sleeps add
-// exactly N to it. Both are bounded by 20 above: nothing else in the
-// program blocks.
+// at most N to it. Both are bounded by 20 above: nothing else in the
+// program blocks. A sleep whose timer has expired before the process gets
+// to block (it, or its virtual CPU, was held up for the whole 1 ms: seen
+// once in 200 in the TCG VM) returns without a switch: at least 95% of N.
 func TestStatsSwitches(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
@@ -105,8 +108,8 @@ func TestStatsSwitches(t *testing.T) {
 	if base.VoluntarySwitches < 0 || base.VoluntarySwitches > 20 {
 		t.Errorf("no sleep: %d voluntary switches, want 0…20", base.VoluntarySwitches)
 	}
-	if v := res.VoluntarySwitches; v < n || v > n+20 {
-		t.Errorf("%d sleeps: %d voluntary switches, want %d…%d", n, v, n, n+20)
+	if v := res.VoluntarySwitches; v < n*95/100 || v > n+20 {
+		t.Errorf("%d sleeps: %d voluntary switches, want %d…%d", n, v, n*95/100, n+20)
 	}
 	for _, r := range []*Result{base, res} {
 		if r.ForcedSwitches < 0 {
@@ -130,33 +133,35 @@ func TestStatsForcedSwitches(t *testing.T) {
 	}
 }
 
-// TestStatsProcessesCgroup: K children alive at once. The run creates the
-// command and K processes, and no thread (the program is single-threaded
-// C): Processes is K+1 exactly, and the cgroup saw K+1 alive at once. A
-// run without a cgroup has no peak; one without a PID namespace no count.
-// (The name has "Cgroup" so that the v2 VM runs it too.)
+// TestStatsProcessesCgroup: N children in waves of K alive at once. The
+// run creates the command and N processes, and no thread (the program is
+// single-threaded C): Processes is N+1 exactly, and the cgroup saw K+1
+// alive at once. A run without a cgroup has no peak; one without a PID
+// namespace no count. (The name has "Cgroup" so that the v2 VM runs it
+// too.)
 func TestStatsProcessesCgroup(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
 	checkCgroups(t)
-	const k = 20
+	const n, k = 20, 6
+	args := []string{"forks", strconv.Itoa(n), strconv.Itoa(k)}
 	sb := statsSandbox(t).PidsLimit(64)
 	defer sb.Close()
-	res := runStats(t, sb, "forks", strconv.Itoa(k))
-	if res.Processes != k+1 || res.ProcessesPeak != k+1 {
-		t.Errorf("%d forks: Processes %d, ProcessesPeak %d; want %d and %d", k, res.Processes, res.ProcessesPeak, k+1, k+1)
+	res := runStats(t, sb, args...)
+	if res.Processes != n+1 || res.ProcessesPeak != k+1 {
+		t.Errorf("%d forks, %d at once: Processes %d, ProcessesPeak %d; want %d and %d", n, k, res.Processes, res.ProcessesPeak, n+1, k+1)
 	}
 
 	plain := statsSandbox(t)
 	defer plain.Close()
-	res = runStats(t, plain, "forks", strconv.Itoa(k))
-	if res.Processes != k+1 || res.ProcessesPeak != -1 {
-		t.Errorf("no cgroup: Processes %d, ProcessesPeak %d; want %d and -1", res.Processes, res.ProcessesPeak, k+1)
+	res = runStats(t, plain, args...)
+	if res.Processes != n+1 || res.ProcessesPeak != -1 {
+		t.Errorf("no cgroup: Processes %d, ProcessesPeak %d; want %d and -1", res.Processes, res.ProcessesPeak, n+1)
 	}
 
 	nopid := statsSandbox(t).Namespaces(Mount, Net, IPC, UTS).PidsLimit(64)
 	defer nopid.Close()
-	res = runStats(t, nopid, "forks", strconv.Itoa(k))
+	res = runStats(t, nopid, args...)
 	if res.Processes != -1 || res.ProcessesPeak != k+1 {
 		t.Errorf("no PID namespace: Processes %d, ProcessesPeak %d; want -1 and %d", res.Processes, res.ProcessesPeak, k+1)
 	}
@@ -170,8 +175,27 @@ func onBlockDevice(dir string) bool {
 		return false
 	}
 	major, minor := (st.Dev>>8)&0xfff|(st.Dev>>32)&^0xfff, st.Dev&0xff|(st.Dev>>12)&^0xff
-	_, err := os.Stat(fmt.Sprintf("/sys/dev/block/%d:%d", major, minor))
+	return isBlockDevice(fmt.Sprintf("%d:%d", major, minor))
+}
+
+// isBlockDevice reports whether the device major:minor is a block device.
+func isBlockDevice(dev string) bool {
+	_, err := os.Stat("/sys/dev/block/" + dev)
 	return err == nil
+}
+
+// blockMount returns a mount point of a file system on a block device, or
+// "" when no mount of this process's mount namespace is on one (a VM
+// booted from an initramfs with its files over 9p).
+func blockMount() string {
+	b, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l) // ID parent major:minor root mountpoint ...
+		if len(f) > 4 && isBlockDevice(f[2]) {
+			return f[4]
+		}
+	}
+	return ""
 }
 
 // TestStatsDiskIO: 4 MiB written, fsynced, dropped from the page cache and
@@ -185,7 +209,11 @@ func TestStatsDiskIO(t *testing.T) {
 	checkLeaks(t)
 	dir := t.TempDir()
 	if !onBlockDevice(dir) {
-		testutil.Unmet(t, "%s is not on a block device: set TMPDIR to a directory on a disk", dir)
+		if m := blockMount(); m == "" {
+			testutil.SkipProved(t, "a file system on a block device", "no mount in /proc/self/mountinfo is on a device of /sys/dev/block")
+		} else {
+			testutil.Unmet(t, "%s is not on a block device: set TMPDIR to a directory on a disk (such as under %s)", dir, m)
+		}
 	}
 	if _, err := os.Stat("/proc/self/io"); err != nil {
 		testutil.SkipProved(t, "per-task I/O accounting (CONFIG_TASK_IO_ACCOUNTING)", "no /proc/self/io: "+err.Error())
@@ -368,24 +396,46 @@ func TestStatsUnknown(t *testing.T) {
 }
 
 // TestStatsStoppedCPUTime: without a cgroup, a stopped run's CPU time is
-// the rusage init reports, the command's included. Two processes busy for
-// 500 ms of wall time get at least a tenth of a CPU between them even on
-// this project's loaded machines (7 agents on 2 CPUs), so 50 ms; init's
-// own CPU time, which is all a killed init left, is a few ms.
+// the rusage init reports, the command's included. The command uses 200 ms
+// of CPU time, says so on stdout and waits; then the run is killed: its
+// CPUTime is at least those 200 ms. (Init's own CPU time, which is all a
+// killed init left, is a few ms.)
 func TestStatsStoppedCPUTime(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
-	sb := statsSandbox(t).WallTimeLimit(500 * time.Millisecond)
+	sb := statsSandbox(t)
 	defer sb.Close()
-	res, err := sb.Run(exec.Command("/stats/stats", "spin", "100000"))
+	const burn = 200 * time.Millisecond
+	cmd := exec.Command("/stats/stats", "burn", strconv.Itoa(int(burn/time.Millisecond)))
+	burnt := make(chan struct{})
+	cmd.Stdout = writerFunc(func(b []byte) (int, error) {
+		close(burnt)
+		return len(b), nil
+	})
+	p, err := sb.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-burnt:
+	case <-time.After(time.Minute):
+		t.Error("the command did not use its CPU time in a minute")
+	}
+	p.Kill()
+	res, err := p.Wait()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%+v", res)
-	if res.Status != WallTimeLimitExceeded || res.CPUTime < 50*time.Millisecond || res.ForcedSwitches < 1 {
-		t.Errorf("%v after %v of wall time: CPUTime %v, ForcedSwitches %d; want ≥ 50ms and ≥ 1", res.Status, res.WallTime, res.CPUTime, res.ForcedSwitches)
+	if res.Status != Killed || res.CPUTime < burn {
+		t.Errorf("%v: CPUTime %v; want Killed and ≥ %v", res.Status, res.CPUTime, burn)
 	}
 }
+
+// writerFunc is an io.Writer made of a function.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 // TestStatsBigEmbedder: the command's process starts from the embedding
 // process's memory, whose peak Linux counts in the command's ru_maxrss
@@ -457,13 +507,13 @@ func landlockStats(t *testing.T) {
 	cgroups := os.Geteuid() == 0
 	const n, k = 100, 5
 	res := runStatsAt(t, sb, prog, "sleeps", strconv.Itoa(n))
-	if v := res.VoluntarySwitches; v < n || v > n+20 {
-		t.Errorf("%d sleeps: %d voluntary switches, want %d…%d", n, v, n, n+20)
+	if v := res.VoluntarySwitches; v < n*95/100 || v > n+20 {
+		t.Errorf("%d sleeps: %d voluntary switches, want %d…%d (see TestStatsSwitches)", n, v, n*95/100, n+20)
 	}
 	if res.ForcedSwitches < 0 || res.DiskReadBytes < 0 || res.DiskWriteBytes < 0 || res.Processes != -1 || res.ProcessesPeak != -1 {
 		t.Errorf("sleeps: %+v; want counts, Processes and ProcessesPeak -1", res)
 	}
-	res = runStatsAt(t, sb.Clone().PidsLimit(16), prog, "forks", strconv.Itoa(k))
+	res = runStatsAt(t, sb.Clone().PidsLimit(16), prog, "forks", strconv.Itoa(3*k), strconv.Itoa(k))
 	wantPeak, wantMem := int64(-1), int64(-1)
 	if cgroups {
 		wantPeak = k + 1

@@ -26,11 +26,12 @@
 //	                                    ns: subreaper setup
 //	                                    fork or vfork ---------------------> Cmd: join the run's cgroup
 //	                                    PostFork: close fds                  (write "0" to cgroup.procs),
-//	                                    read(exec pipe) <-- EOF on exec ---- cgroup ns, pgid, PDEATHSIG,
-//	read(report) <--- Started --------  (or an error record); own            fds, rlimits, caps, ids,
-//	close(sync)                         ru_maxrss (the command's floor)      PDEATHSIG again, parent is
-//	                                    wait4 loop: reap everything          init, chdir, no_new_privs,
-//	                                    until the command ends or            seccomp, execve
+//	                                    read(exec pipe) <-- own ru_maxrss -- cgroup ns, pgid, PDEATHSIG,
+//	                                    to EOF           <-- EOF on exec --- fds, rlimits, caps, ids,
+//	read(report) <--- Started --------  (or an error record); the            PDEATHSIG again, parent is
+//	close(sync)                         floor: that and its own ru_maxrss    init, chdir, no_new_privs,
+//	                                    wait4 loop: reap everything          getrusage+write, seccomp,
+//	                                    until the command ends or            execve
 //	                                    StopSignal, adding up their
 //	                                    rusage; then kill all left
 //	                                    (PID ns: kill(-1)), reap them

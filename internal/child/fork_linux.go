@@ -196,15 +196,15 @@ func initMain(p *Plan) {
 	// runOps fails only on steps without FlagIgnore; post-fork steps are
 	// all best effort, so the result is not checked.
 	runOps(p, p.PostFork.Ops, ListPostFork, 0, &s.msg)
-	n, _, e := syscall.RawSyscall6(syscall.SYS_READ, uintptr(p.ExecR), uintptr(unsafe.Pointer(&s.cmsg)), unsafe.Sizeof(s.cmsg), 0, 0, 0)
-	if e == 0 && n == unsafe.Sizeof(s.cmsg) {
-		// execve failed: forward the command's error, reap it, leave.
+	if readExec(p) {
+		// A step or execve failed: forward the command's error, reap it,
+		// leave.
 		syscall.RawSyscall6(syscall.SYS_WAIT4, cpid, uintptr(unsafe.Pointer(&s.status)), 0, 0, 0, 0)
 		sendAndExit(p.ReportW, &s.cmsg, 1)
 	}
 	// The command's execve is done, and with it the fold of the memory
-	// it had before into its ru_maxrss: measure that memory (see
-	// rssFloor) before reporting the start.
+	// it had before into its ru_maxrss: bound that memory (see rssFloor)
+	// before reporting the start.
 	s.floor = rssFloor(p)
 	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid), Flags: s.flags}
 	rawWrite(p.ReportW, &s.msg)

@@ -75,7 +75,7 @@ type Msg struct {
 	// (see Usage), what the command's process held before its execve,
 	// and the PID namespace's last PID.
 	Usage
-	RSSFloor int64 // KiB: init's ru_maxrss once the command has exec'd (see Usage.MaxRSS)
+	RSSFloor int64 // KiB: what the command's execve folded into its ru_maxrss, at most; -1 unknown (see rssFloor)
 	LastPID  int64 // ns_last_pid after the last process was reaped; -1 without a PID namespace
 }
 
@@ -118,6 +118,8 @@ type scratch struct {
 	rusage syscall.Rusage
 	flags  uint32
 	floor  int64 // rssFloor
+	cfloor int64 // the command's ru_maxrss before its execve (readExec)
+	erec   ExecRecord
 	nbuf   [512]byte
 	stat   syscall.Stat_t
 

@@ -69,6 +69,7 @@ const (
 	StageSecurebits
 	StageNoNewPrivs
 	StageSignals
+	StagePeakRSS // the command's ru_maxrss before execve, for init (see rssFloor)
 	StageSeccomp
 	StageExecve
 	StageLandlockRuleset
@@ -129,6 +130,7 @@ var stageNames = [numStages]string{
 	StageSecurebits:       "securebits",
 	StageNoNewPrivs:       "no_new_privs",
 	StageSignals:          "signals",
+	StagePeakRSS:          "peak rss",
 	StageSeccomp:          "seccomp",
 	StageExecve:           "execve",
 	StageLandlockRuleset:  "landlock ruleset",

@@ -17,23 +17,88 @@ const rusageSelf = 0 // RUSAGE_SELF, linux/resource.h
 var nsLastPIDPath = [...]byte{'/', 'p', 'r', 'o', 'c', '/', 's', 'y', 's', '/', 'k', 'e', 'r', 'n', 'e', 'l', '/',
 	'n', 's', '_', 'l', 'a', 's', 't', '_', 'p', 'i', 'd', 0}
 
-// rssFloor is init's own ru_maxrss (KiB), or -1. Called once the command's
-// execve is done: Linux folds the peak RSS of the memory a process leaves
-// at execve into its ru_maxrss (exec_mmap), and the command left either
-// init's memory (VM: the embedding process's, which init shares) or a
-// copy of it made at its fork. Either way nothing the command ran had more
-// resident than that memory's peak, which init's ru_maxrss covers.
+// rssFloor is the peak RSS (KiB) of the memory the command's process left
+// at its execve, or -1 when it is not known. Linux folds that peak into
+// the process's ru_maxrss (exec_mmap), and the command's process starts
+// from the embedding process's memory: shared with it (VM) or a copy made
+// at its fork. So a ru_maxrss not above this floor is no evidence of what
+// the command itself held.
+//
+// Two measures make it: the command's own ru_maxrss, which its last steps
+// before seccomp and execve write to the exec pipe (read by readExec into
+// p.s.cfloor; those steps fault in no page, so nothing grows after it);
+// and init's ru_maxrss once the execve is done, which with shared memory
+// also covers what the embedding process's other threads added in between
+// (init shares that memory too). Without the command's own measure there is
+// no floor: a copy's peak can exceed init's by the pages the command
+// faulted in after its fork.
 //
 //sandbox:child
 //go:nosplit
 //go:norace
 //go:nocheckptr
 func rssFloor(p *Plan) int64 {
+	floor := p.s.cfloor
+	if floor < 0 {
+		return -1
+	}
 	_, _, e := syscall.RawSyscall(syscall.SYS_GETRUSAGE, rusageSelf, uintptr(unsafe.Pointer(&p.s.rusage)), 0)
 	if e != 0 {
 		return -1
 	}
-	return p.s.rusage.Maxrss
+	if p.s.rusage.Maxrss > floor {
+		floor = p.s.rusage.Maxrss
+	}
+	return floor
+}
+
+// ExecRecord is what the command writes to the exec pipe, which its
+// execve closes: first its ru_maxrss (KiB) just before seccomp and execve
+// (see rssFloor), then, if a step fails, the error record. A step that
+// fails before the first is written sends the error record alone.
+type ExecRecord struct {
+	MaxRSS int64
+	Msg    Msg
+}
+
+// readExec reads the exec pipe to its end (EOF: the command's execve
+// succeeded or it died). It returns true when the command sent an error
+// record, left in p.s.cmsg, and leaves the command's ru_maxrss in
+// p.s.cfloor, or -1. The three lengths it can read (the ru_maxrss, the
+// record, both) differ, so each says what came.
+//
+//sandbox:child
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func readExec(p *Plan) bool {
+	s := &p.s
+	base := uintptr(unsafe.Pointer(&s.erec))
+	size := unsafe.Sizeof(s.erec)
+	got := uintptr(0)
+	for got < size {
+		n, _, e := syscall.RawSyscall6(syscall.SYS_READ, uintptr(p.ExecR), base+got, size-got, 0, 0, 0)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 || n == 0 {
+			break
+		}
+		got += n
+	}
+	s.cfloor = -1
+	switch got {
+	case unsafe.Sizeof(s.erec.MaxRSS):
+		s.cfloor = s.erec.MaxRSS
+	case size:
+		s.cfloor = s.erec.MaxRSS
+		s.cmsg = s.erec.Msg
+		return true
+	case unsafe.Sizeof(s.cmsg):
+		s.cmsg = *(*Msg)(unsafe.Pointer(&s.erec))
+		return true
+	}
+	return false
 }
 
 // endNamespace ends the run of a PID namespace's init, once the command

@@ -5,10 +5,13 @@
  * threads, switches or memory of its own. One subcommand per run:
  *
  *   sleeps N        N sleeps of 1 ms: N voluntary switches
- *   forks K         K children alive at once (each blocked on a pipe until
- *                   the parent closes it), then reaped: K+1 processes
+ *   forks N K       N children in waves of K alive at once (each blocked
+ *                   on a pipe until the parent closes it, then reaped): N+1
+ *                   processes created, at most K+1 alive at once
  *   spin MS         two processes on one CPU, each busy for MS ms of wall
  *                   time: the scheduler must take the CPU from them
+ *   burn MS         use MS ms of CPU time, write one byte to stdout, then
+ *                   wait for a signal forever
  *   io PATH BYTES   write BYTES to PATH, fsync, drop the file's pages from
  *                   the page cache, read it back: BYTES written and read
  *   rss MIB         touch MIB MiB of fresh memory
@@ -50,27 +53,36 @@ static void sleeps(long n) {
 			die("nanosleep");
 }
 
-static void forks(long k) {
-	int p[2];
-	if (pipe(p) != 0)
-		die("pipe");
-	for (long i = 0; i < k; i++) {
-		pid_t pid = fork();
-		if (pid < 0)
-			die("fork");
-		if (pid == 0) {
-			char c;
-			close(p[1]);
-			while (read(p[0], &c, 1) > 0) {
-			}
-			_exit(0);
-		}
+static void forks(long n, long k) {
+	if (k < 1) {
+		fprintf(stderr, "stats: forks: K must be at least 1\n");
+		exit(2);
 	}
-	close(p[1]);
-	for (long i = 0; i < k; i++) {
-		int st;
-		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			die("wait");
+	for (long left = n; left > 0;) {
+		long wave = left < k ? left : k;
+		int p[2];
+		if (pipe(p) != 0)
+			die("pipe");
+		for (long i = 0; i < wave; i++) {
+			pid_t pid = fork();
+			if (pid < 0)
+				die("fork");
+			if (pid == 0) {
+				char c;
+				close(p[1]);
+				while (read(p[0], &c, 1) > 0) {
+				}
+				_exit(0);
+			}
+		}
+		close(p[0]);
+		close(p[1]);
+		for (long i = 0; i < wave; i++) {
+			int st;
+			if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				die("wait");
+		}
+		left -= wave;
 	}
 }
 
@@ -97,6 +109,21 @@ static void spin(long ms) {
 	int st;
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		die("waitpid");
+}
+
+static double cpu(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void burn(long ms) {
+	while (cpu() < ms / 1e3) {
+	}
+	if (write(1, "x", 1) != 1)
+		die("write");
+	for (;;)
+		pause();
 }
 
 static void io(const char *path, long bytes) {
@@ -160,10 +187,12 @@ static void out(int fd, long n) {
 int main(int argc, char **argv) {
 	if (argc == 3 && strcmp(argv[1], "sleeps") == 0)
 		sleeps(num(argv[2]));
-	else if (argc == 3 && strcmp(argv[1], "forks") == 0)
-		forks(num(argv[2]));
+	else if (argc == 4 && strcmp(argv[1], "forks") == 0)
+		forks(num(argv[2]), num(argv[3]));
 	else if (argc == 3 && strcmp(argv[1], "spin") == 0)
 		spin(num(argv[2]));
+	else if (argc == 3 && strcmp(argv[1], "burn") == 0)
+		burn(num(argv[2]));
 	else if (argc == 4 && strcmp(argv[1], "io") == 0)
 		io(argv[2], num(argv[3]));
 	else if (argc == 3 && strcmp(argv[1], "rss") == 0)
@@ -172,7 +201,7 @@ int main(int argc, char **argv) {
 		out(1, num(argv[2]));
 		out(2, num(argv[3]));
 	} else {
-		fprintf(stderr, "usage: stats sleeps N | forks K | spin MS | io PATH BYTES | rss MIB | out N M\n");
+		fprintf(stderr, "usage: stats sleeps N | forks N K | spin MS | burn MS | io PATH BYTES | rss MIB | out N M\n");
 		return 2;
 	}
 	return 0;
