@@ -317,9 +317,12 @@ type Result struct {
 	// isolate's max-rss. Linux counts in ru_maxrss the memory a process
 	// left at execve, and the command's process starts from the
 	// embedding process's memory (shared or copied), so a value not
-	// above that memory's peak (init's own ru_maxrss) is no evidence of
-	// the command's and MaxRSS is -1: a program smaller than the
-	// embedding process gets -1, and MemoryPeak from a cgroup instead.
+	// above that memory's peak (the command's own ru_maxrss just before
+	// its execve, and init's after it) by more than the kernel's RSS
+	// counters may lag (4 MiB; 16 KiB per CPU past 256 CPUs) is no
+	// evidence of the command's, and MaxRSS is -1: a program not larger
+	// than the embedding process gets -1, and MemoryPeak from a cgroup
+	// instead.
 	MaxRSS int64
 	// DiskReadBytes and DiskWriteBytes are what every process of the run
 	// read from and wrote to storage (rusage ru_inblock and ru_oublock,

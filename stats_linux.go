@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"os"
+	"runtime"
 	"sync"
 
 	"github.com/sandboxkit/sandbox/internal/cgroup"
@@ -30,12 +31,24 @@ var taskIO = sync.OnceValue(func() bool {
 	return err == nil
 })
 
+// rssSlack is how far above the floor (child.Msg.RSSFloor) a ru_maxrss
+// must be to be the command's own, in bytes. The kernel's RSS counters are
+// approximate: each task (Linux < 6.2) or CPU (later) keeps a delta that
+// joins the process's count only now and then, so the command's own
+// measure before its execve can read below what its execve folds in (on
+// Linux 6.1, 192 KiB below, of a 64-fault bound of at most 4 MiB with
+// fault-around); a per-CPU delta is at most a batch of max(32, 2 CPUs)
+// pages, for the few CPUs the command ran on.
+func rssSlack() int64 {
+	return max(4<<20, 16<<10*int64(runtime.NumCPU()))
+}
+
 // initStats fills what init's MsgExited report holds: the rusage of every
 // process it reaped, what the command held before its execve, and the
 // PID namespace's last PID.
 func initStats(res *Result, m *child.Msg) {
 	res.VoluntarySwitches, res.ForcedSwitches = m.Nvcsw, m.Nivcsw
-	if m.RSSFloor >= 0 && m.MaxRSS > m.RSSFloor {
+	if m.RSSFloor >= 0 && m.MaxRSS > m.RSSFloor+rssSlack()>>10 {
 		res.MaxRSS = m.MaxRSS << 10
 	}
 	if taskIO() {
