@@ -334,13 +334,14 @@ type Result struct {
 	DiskReadBytes  int64
 	DiskWriteBytes int64
 	// StdoutBytes and StderrBytes are the bytes the command wrote to
-	// Stdout and Stderr, counted by the sandbox where it copies them
-	// through a pipe of its own (an io.Writer; a file that is not a
-	// regular one under OutputLimit): bytes past OutputLimit that it
-	// drained count too. -1 where the command writes to the caller's
-	// file itself, or to /dev/null (nil). When Stdout and Stderr are the
-	// same writer they share one pipe: StdoutBytes counts both and
-	// StderrBytes is -1.
+	// Stdout and Stderr, counted by the sandbox as it drains them from a
+	// pipe of its own (an io.Writer, a regular file, a socket; a pipe
+	// when the caller is not root, and a terminal, under OutputLimit):
+	// bytes past OutputLimit that it dropped count too. -1 where the
+	// command writes to the caller's descriptor itself (a terminal; a
+	// pipe, reopened, as root without OutputLimit) or to /dev/null (nil).
+	// When Stdout and Stderr are the same writer they share one pipe:
+	// StdoutBytes counts both and StderrBytes is -1.
 	StdoutBytes int64
 	StderrBytes int64
 	// Processes is how many processes and threads the run created, the

@@ -314,6 +314,25 @@ func TestStatsOutput(t *testing.T) {
 	if res.Status != OutputLimitExceeded || res.StdoutBytes < 1000 || res.StdoutBytes > 100000 || o.Len() != 1000 {
 		t.Errorf("over OutputLimit(1000): %+v, delivered %d", res, o.Len())
 	}
+	// A regular file: spliced into it from the sandbox's pipe, counted.
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command("/stats/stats", "out", "3000000", "0")
+	cmd.Stdout = f
+	res, err = sb.Run(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != OK || res.StdoutBytes != 3000000 || st.Size() != 3000000 {
+		t.Errorf("a regular file: %+v, the file has %d bytes; want OK and 3000000", res, st.Size())
+	}
 }
 
 // TestStatsStopped: a run the sandbox stops (here at its wall time limit)
