@@ -81,8 +81,8 @@ func reaperUnblock(p *Plan) {
 // the run. The init of a PID namespace kills every other process in it
 // (endNamespace). Otherwise the command's process group is killed at once
 // (while the command is unreaped its pid cannot be reused), then every
-// child init has until none is left. It leaves the command's wait status in p.s.status and
-// the resource usage of every process reaped in p.s.acct.
+// child init has until none is left. It leaves the command's wait status
+// in p.s.status and the resource usage of every process reaped in p.s.acct.
 //
 //sandbox:child
 //go:nosplit
