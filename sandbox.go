@@ -256,7 +256,7 @@ func (s *Sandbox) FreshNetwork() *Sandbox {
 // Sandbox may still run after Close.
 func (s *Sandbox) Close() error {
 	if s.cfg.net != nil {
-		s.cfg.net.st.closeAll()
+		s.cfg.net.release()
 	}
 	if s.cfg.roots != nil {
 		s.cfg.roots.release()

@@ -22,16 +22,25 @@ func (p *Process) Wait() (*Result, error) { return nil, ErrNotSupported }
 
 type seccompProg struct{}
 
+// start returns the configuration's errors, else the backend's
+// *UnavailableError, which wraps ErrNotSupported.
 func (s *Sandbox) start(context.Context, *exec.Cmd) (*Process, error) {
 	if len(s.errs) > 0 {
 		return nil, errors.Join(s.errs...)
 	}
-	return nil, ErrNotSupported
+	return nil, s.cfg.backend.Available()
 }
 
 // CgroupMode returns "unavailable" on this platform.
 func CgroupMode() string { return "unavailable" }
 
 type rootCache struct{}
+
+// netPool keeps network namespaces between runs on Linux; there are none here.
+type netPool struct{}
+
+func newNetPool() *netPool { return &netPool{} }
+
+func (*netPool) release() {}
 
 func (*rootCache) release() {}

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures, in one run, how long running a static `true`
 // takes through plain exec, this library in-process (defaults, and with
 // limits), the sbx command, bubblewrap, crun and runc, and how many

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command judge is an online-judge runner built on
 // github.com/sandboxkit/sandbox:
 //

@@ -1,3 +1,5 @@
+//go:build linux
+
 // sbx lives for a few milliseconds: the runtime's container-aware
 // GOMAXPROCS (cgroup files read at start and re-read in the background)
 // and its naming of memory mappings are work it never benefits from.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package child
 
 // VMSupported says whether this architecture can start init sharing the

@@ -1,3 +1,5 @@
+//go:build linux
+
 #include "textflag.h"
 
 // CLONE_ENTRY(name, entry) defines

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package victims builds and describes the hostile program of the escape
 // suite: one static C program, src/victim.c, with one subcommand per
 // attack on the sandbox. It is a test helper, imported only by _test.go

@@ -1,3 +1,5 @@
+//go:build linux
+
 package victims
 
 // The escape classes of Attacks.

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command vmtest runs the project's privileged tests inside a throwaway
 // QEMU virtual machine that boots with a pure cgroup v2 hierarchy, so the
 // cgroup v2 code paths are exercised on hosts (like ours and CI's) that run
