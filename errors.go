@@ -49,8 +49,11 @@ func (e *SetupError) Error() string {
 
 func (e *SetupError) Unwrap() error { return e.Err }
 
-// ErrNotSupported is returned on platforms or kernels that lack what a
-// sandbox needs.
+// ErrNotSupported is wrapped by the error of every run, and of
+// Backend.Available, on a platform other than Linux (an *UnavailableError
+// whose Missing is "Linux"). On Linux, a host that lacks what a backend
+// needs gives an *UnavailableError that wraps ErrBackendUnavailable and
+// says what is missing instead.
 var ErrNotSupported = errors.New("sandbox: not supported on this system")
 
 // ErrCgroupUnavailable is wrapped by the error of a run that asked for a

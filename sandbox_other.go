@@ -14,7 +14,7 @@ type Process struct{ ctxErr error }
 // Pid returns 0: there is no process on this platform.
 func (p *Process) Pid() int { return 0 }
 
-// Kill returns ErrNotSupported.
+// Kill returns ErrNotSupported (Start never returns a Process here).
 func (p *Process) Kill() error { return ErrNotSupported }
 
 // Wait returns ErrNotSupported.
