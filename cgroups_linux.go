@@ -66,7 +66,7 @@ func newRunCgroup(cfg *config) (cgroup.Group, error) {
 func cgroupStats(g cgroup.Group) (cgroup.Stats, error) {
 	st, err := g.Stats()
 	if err != nil && !errors.Is(err, cgroup.ErrStatUnavailable) {
-		return st, &SetupError{Stage: child.StageCgroupStats.String(), Index: -1, Path: g.Path(), Err: err}
+		return st, &WaitError{Step: WaitCgroupStats, Path: g.Path(), Err: err}
 	}
 	return st, nil
 }
@@ -74,7 +74,7 @@ func cgroupStats(g cgroup.Group) (cgroup.Stats, error) {
 // removeCgroup kills what is left in the run's group and removes it.
 func removeCgroup(g cgroup.Group) error {
 	if err := g.Delete(); err != nil {
-		return &SetupError{Stage: child.StageCgroupRemove.String(), Index: -1, Path: g.Path(), Err: err}
+		return &WaitError{Step: WaitCgroupRemove, Path: g.Path(), Err: err}
 	}
 	return nil
 }

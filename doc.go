@@ -49,9 +49,11 @@
 //
 // # Errors and results
 //
-// Run returns an error only when the sandbox could not be set up or the
-// command could not be started: *ConfigError for a bad builder argument,
-// *SetupError naming the failed step and path otherwise. What happened to a
-// started command is its Result, whose Status follows a fixed precedence of
-// evidence (see Status).
+// When the command did not start, Run returns a nil Result and the error:
+// *ConfigError for a bad builder argument, *UnavailableError for a backend
+// this host cannot run, *SetupError naming the failed step and path
+// otherwise. What happened to a started command is its Result, whose Status
+// follows a fixed precedence of evidence (see Status); an error beside it
+// is a *WaitError, a step at the run's end that failed (its Step says what
+// the Result lacks), or the context's end with RunContext.
 package sandbox

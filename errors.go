@@ -49,6 +49,53 @@ func (e *SetupError) Error() string {
 
 func (e *SetupError) Unwrap() error { return e.Err }
 
+// WaitError is the error Wait and Run return beside a Result: the command
+// ran and the Result says what happened to it, but a step at the run's end
+// failed. Step says which, and so what the Result lacks; Err is the cause.
+type WaitError struct {
+	Step WaitStep
+	Path string // the cgroup or directory left on the host, if any
+	Err  error
+}
+
+// WaitStep is a step at the end of a run.
+type WaitStep string
+
+// The steps of a WaitError.
+const (
+	// WaitOutput: the output could not all be delivered: a Stdout or
+	// Stderr writer or file failed (Err is its error), or a process outside
+	// the run that was handed the output kept it open longer than
+	// cmd.WaitDelay (2 s when zero) after the run, so it was cut (Err wraps
+	// exec.ErrWaitDelay). The Result is complete.
+	WaitOutput WaitStep = "output"
+	// WaitCgroupStats: the run's cgroup could not be read. CPUTime and
+	// MemoryPeak are then the kernel's per-process figures, and a cgroup
+	// OOM kill is not known as one (its Status may be Signaled).
+	WaitCgroupStats WaitStep = "cgroup stats"
+	// WaitCgroupRemove: the run's cgroup (Path) could not be removed.
+	WaitCgroupRemove WaitStep = "cgroup remove"
+	// WaitTmpdirRemove: the Landlock backend's per-run TMPDIR (Path) could
+	// not be removed.
+	WaitTmpdirRemove WaitStep = "remove TMPDIR"
+)
+
+func (e *WaitError) Error() string {
+	var b strings.Builder
+	b.WriteString("sandbox: after the run: ")
+	b.WriteString(string(e.Step))
+	if e.Path != "" {
+		fmt.Fprintf(&b, " %q", e.Path)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *WaitError) Unwrap() error { return e.Err }
+
 // ErrNotSupported is wrapped by the error of every run, and of
 // Backend.Available, on a platform other than Linux (an *UnavailableError
 // whose Missing is "Linux"). On Linux, a host that lacks what a backend

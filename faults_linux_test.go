@@ -49,10 +49,13 @@ func TestHostileEndings(t *testing.T) {
 
 type failingWriter struct{}
 
-func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+var errDiskFull = errors.New("disk full")
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errDiskFull }
 
 // TestWriterFails: when the caller's Stdout fails, the command gets SIGPIPE
-// instead of blocking forever, and Run reports the writer's error.
+// instead of blocking forever, and Run reports the writer's error beside
+// the Result.
 func TestWriterFails(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
@@ -62,8 +65,9 @@ func TestWriterFails(t *testing.T) {
 	if res == nil || res.Status != Signaled || res.Signal != syscall.SIGPIPE {
 		t.Errorf("result %+v", res)
 	}
-	if err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Errorf("err = %v", err)
+	var we *WaitError
+	if !errors.As(err, &we) || we.Step != WaitOutput || !errors.Is(err, errDiskFull) {
+		t.Errorf("err = %v, want a *WaitError of step %q wrapping the writer's error", err, WaitOutput)
 	}
 }
 

@@ -23,9 +23,9 @@ type Interaction struct {
 // stdout is cmd's stdin. It is the recipe of an interactive judge problem
 // (cmd the solution, peer the interactor). Stdin and Stdout of both must be
 // nil; Stderr, ExtraFiles, Env and Dir are each command's own. The error is
-// non-nil when a command could not start (then neither runs) or, as with
-// RunContext, beside the Interaction when a run could not be accounted for
-// or ctx ended it.
+// non-nil when a command could not start (then neither runs and the
+// Interaction is nil) or, as with RunContext, beside the Interaction: a
+// *WaitError of either run, or ctx.Err() wrapped when ctx ended them.
 //
 // The run ends when both sandboxes have ended, or as soon as one is
 // stopped by a limit (or Kill, or ctx): then the other is killed and its

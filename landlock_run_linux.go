@@ -190,10 +190,11 @@ func (ll *landlockRun) release() error {
 	if ll.tmpdir == "" {
 		return nil
 	}
-	err := removeTree(ll.tmpdir)
+	dir := ll.tmpdir
+	err := removeTree(dir)
 	ll.tmpdir = ""
 	if err != nil {
-		return &SetupError{Stage: child.StageTmpdirRemove.String(), Index: -1, Err: err}
+		return &WaitError{Step: WaitTmpdirRemove, Path: dir, Err: err}
 	}
 	return nil
 }

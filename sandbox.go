@@ -360,14 +360,10 @@ type Result struct {
 	ProcessesPeak int64
 }
 
-// Run runs cmd in the sandbox and waits for it. The error is non-nil only
-// when the sandbox could not be set up or the command could not start;
-// everything that happens to a started command is in the Result. Beside a
-// Result, the error says that the output could not all be delivered: a
-// Stdout or Stderr writer or file failed, or a process outside the run
-// that was handed the output kept it open longer than cmd.WaitDelay (2 s
-// when zero) after the run, so it was cut (the error then wraps
-// exec.ErrWaitDelay).
+// Run runs cmd in the sandbox and waits for it. It returns a nil Result
+// and the error when the command did not start (a *ConfigError, a
+// *SetupError, an *UnavailableError), else the Result, with a *WaitError
+// beside it when a step at the run's end failed (see Process.Wait).
 func (s *Sandbox) Run(cmd *exec.Cmd) (*Result, error) {
 	return s.RunContext(context.Background(), cmd)
 }
@@ -381,7 +377,10 @@ func (s *Sandbox) RunContext(ctx context.Context, cmd *exec.Cmd) (*Result, error
 		return nil, err
 	}
 	res, err := p.Wait()
-	if err == nil && p.ctxErr != nil {
+	switch {
+	case p.ctxErr != nil && err != nil:
+		err = fmt.Errorf("sandbox: run canceled: %w; %w", p.ctxErr, err)
+	case p.ctxErr != nil:
 		err = fmt.Errorf("sandbox: run canceled: %w", p.ctxErr)
 	}
 	return res, err

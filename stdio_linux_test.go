@@ -327,8 +327,8 @@ func TestOutputCut(t *testing.T) {
 	if res == nil || res.Status != OK || out.String() != "sent\n" {
 		t.Fatalf("%+v %v %q", res, err, out.String())
 	}
-	if !errors.Is(err, exec.ErrWaitDelay) {
-		t.Errorf("error %v, want one wrapping exec.ErrWaitDelay", err)
+	if we := (*WaitError)(nil); !errors.Is(err, exec.ErrWaitDelay) || !errors.As(err, &we) || we.Step != WaitOutput {
+		t.Errorf("error %v, want a *WaitError of step %q wrapping exec.ErrWaitDelay", err, WaitOutput)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Wait took %v", d)

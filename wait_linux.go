@@ -50,7 +50,8 @@ func (p *Process) watch(ctx context.Context) {
 }
 
 // Wait waits for the run to end, removes everything it left and returns its
-// Result, with an error as Run's. It may be called more than once.
+// Result, with a *WaitError beside it when a step at the run's end failed
+// (its Step says which). It may be called more than once.
 func (p *Process) Wait() (*Result, error) {
 	p.waitOnce.Do(p.wait)
 	return p.res, p.err
@@ -159,7 +160,7 @@ func exitOf(ws unix.WaitStatus) (code, sig int) {
 // cmd.WaitDelay).
 func (p *Process) finishIO() {
 	if err := p.io.wait(); err != nil && p.err == nil {
-		p.err = err
+		p.err = &WaitError{Step: WaitOutput, Err: err}
 	}
 }
 
