@@ -22,11 +22,13 @@ func (e *ConfigError) Error() string {
 
 // SetupError reports a step of building the sandbox that failed, in the
 // parent or in the child before the command started. Err is the cause, often
-// a syscall.Errno, so errors.Is(err, fs.ErrNotExist) works.
+// a syscall.Errno, so errors.Is(err, fs.ErrNotExist) works; its message
+// names what the step was given besides a path (a bind's source,
+// destination and flags, a host name, ids, an rlimit).
 type SetupError struct {
 	Stage string // e.g. "mount", "pivot_root", "execve", "cgroup"
-	Index int    // which mount (or other item) of the stage, -1 if none
-	Path  string // the path involved, if any
+	Index int    // which of the caller's mounts (Bind, Tmpfs…) the step serves, -1 if none
+	Path  string // the file the step touched, if any: always a path
 	Err   error
 }
 

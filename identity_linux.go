@@ -52,7 +52,7 @@ func planIdentity(p *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
 	seq.Add(info, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	seq.Add(child.Info{Stage: child.StageSecurebits, Index: -1}, unix.SYS_PRCTL, unix.PR_SET_SECUREBITS,
 		secbitNoRoot|secbitNoRootLocked|secbitKeepCapsLocked|secbitNoAmbientRaise|secbitNoAmbientLocked)
-	ids := child.Info{Stage: child.StageSetuid, Index: -1, Path: strconv.Itoa(uid) + ":" + strconv.Itoa(gid)}
+	ids := child.Info{Stage: child.StageSetuid, Index: -1, Detail: "uid " + strconv.Itoa(uid) + " gid " + strconv.Itoa(gid)}
 	if !userns {
 		seq.Add(ids, unix.SYS_SETGROUPS, 0, 0)
 	}

@@ -43,7 +43,7 @@ func prepareLandlock(cfg *config, cmd *command) (ll *landlockRun, err error) {
 	}
 	filter, err := landlockProgram()
 	if err != nil {
-		return nil, &SetupError{Stage: child.StageSeccomp.String(), Index: -1, Path: "landlock backend", Err: err}
+		return nil, &SetupError{Stage: child.StageSeccomp.String(), Index: -1, Err: fmt.Errorf("the Landlock backend's filter: %w", err)}
 	}
 	run := &landlockRun{attr: landlockHandled(abi), filter: filter, root: os.Geteuid() == 0, limits: cfg.limits}
 	defer func() {
@@ -218,7 +218,7 @@ func (ll *landlockRun) planRestrict(p *child.Plan, seq *child.Seq) {
 	}
 	seq.Add(info(child.StageLandlockRestrict, ""), unix.SYS_LANDLOCK_RESTRICT_SELF, llReg, 0).Use = 1
 	seq.Add(info(child.StageLandlockRestrict, ""), unix.SYS_CLOSE, llReg).Use = 1
-	seq.Add(info(child.StageSeccomp, "landlock backend"), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&p.Keeper, ll.filter))
+	seq.Add(child.Info{Stage: child.StageSeccomp, Index: -1, Detail: "the Landlock backend's filter"}, unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&p.Keeper, ll.filter))
 }
 
 // planUnprivilegedIdentity drops what an unprivileged caller's command may

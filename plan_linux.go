@@ -173,7 +173,7 @@ func planInit(s *runSpec, rp *runPlan) {
 
 	seq = &p.InitPost
 	if s.ns&UTS != 0 {
-		seq.Add(child.Info{Stage: child.StageSethostname, Index: -1, Path: c.hostname}, unix.SYS_SETHOSTNAME,
+		seq.Add(child.Info{Stage: child.StageSethostname, Index: -1, Detail: fmt.Sprintf("host name %q", c.hostname)}, unix.SYS_SETHOSTNAME,
 			p.Str(c.hostname), uintptr(len(c.hostname)))
 	}
 	if s.ns&Net != 0 {
@@ -284,7 +284,7 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	planFDs(seq, s.fds.stdio, []int{p.ExecW, p.ReportW})
 	for _, rl := range c.rlimitsFor() {
 		lim := &unix.Rlimit{Cur: rl.cur, Max: rl.max}
-		seq.Add(child.Info{Stage: child.StageRlimit, Index: rl.resource}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&p.Keeper, lim), 0)
+		seq.Add(child.Info{Stage: child.StageRlimit, Index: -1, Detail: rl.String()}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&p.Keeper, lim), 0)
 	}
 	if s.landlock != nil && !s.landlock.root {
 		planUnprivilegedIdentity(p, seq)

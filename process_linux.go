@@ -335,6 +335,9 @@ func (p *Process) childError(m *child.Msg) error {
 	info := p.rp.plan.Describe(m.List, m.Index)
 	errno := syscall.Errno(m.Errno)
 	err := &SetupError{Stage: info.Stage.String(), Index: info.Index, Path: info.Path, Err: errno}
+	if info.Detail != "" {
+		err.Err = fmt.Errorf("%s: %w", info.Detail, errno)
+	}
 	if m.List == child.ListRoot {
 		p.cfg.roots.failed(p.rp.plan.Root, int(m.Index), err)
 	}

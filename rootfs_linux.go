@@ -56,10 +56,11 @@ type rootPlanner struct {
 
 	empty, srcHow, dstHow, dirHow uintptr // kept once, shared by the operations
 	attrs                         map[uint64]uintptr
+	detail                        string // the Info.Detail of the operations being added
 }
 
 func (r *rootPlanner) info(stage child.Stage, p string) child.Info {
-	return child.Info{Stage: stage, Index: r.index, Path: p}
+	return child.Info{Stage: stage, Index: r.index, Path: p, Detail: r.detail}
 }
 
 func (r *rootPlanner) add(stage child.Stage, p string, nr uintptr, args ...uintptr) *child.Op {
@@ -197,6 +198,8 @@ func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
 // the system directories, /etc, /dev, root's own trees) is bound by its
 // path: nobody else can make that path name another file.
 func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool) {
+	r.detail = bindDetail(h.path, dst, set)
+	defer func() { r.detail = "" }()
 	owned := !user || r.ownedDst(dst)
 	r.bound[dst] = true
 	if owned {
@@ -247,6 +250,38 @@ func (r *rootPlanner) ownedDst(dst string) bool {
 }
 
 // bindFlags are the flags of a Bind or BindWritable mount.
+// bindDetail names a bind in its errors: source, destination and flags
+// (the mount attributes set on the recursive bind).
+func bindDetail(src, dst string, set uint64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "bind %q on %q (recursive", src, dst)
+	for _, a := range mountAttrNames {
+		if set&a.attr != 0 {
+			b.WriteString(", ")
+			b.WriteString(a.name)
+			set &^= a.attr
+		}
+	}
+	if set != 0 {
+		fmt.Fprintf(&b, ", %#x", set)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// mountAttrNames are the MOUNT_ATTR_* flags of mount_setattr(2) by the
+// names mount(8) gives them.
+var mountAttrNames = []struct {
+	attr uint64
+	name string
+}{
+	{unix.MOUNT_ATTR_RDONLY, "ro"},
+	{unix.MOUNT_ATTR_NOSUID, "nosuid"},
+	{unix.MOUNT_ATTR_NODEV, "nodev"},
+	{unix.MOUNT_ATTR_NOEXEC, "noexec"},
+	{unix.MOUNT_ATTR_NOSYMFOLLOW, "nosymfollow"},
+}
+
 func bindFlags(writable bool) uint64 {
 	set := uint64(unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV)
 	if !writable {
@@ -357,7 +392,7 @@ func (c *config) planRoot(r *rootPlanner) error {
 	r.add(child.StageUmount, oldRoot, unix.SYS_UMOUNT2, r.k.Str(oldRoot), unix.MNT_DETACH)
 	r.add(child.StageChdir, "/", unix.SYS_CHDIR, r.k.Str(newRoot))
 	r.add(child.StagePivotRoot, "/", unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str("."))
-	r.add(child.StageUmount, "base", unix.SYS_UMOUNT2, r.k.Str("."), unix.MNT_DETACH)
+	r.add(child.StageUmount, "/", unix.SYS_UMOUNT2, r.k.Str("."), unix.MNT_DETACH) // the base, under the new root
 	r.add(child.StageChdir, "/", unix.SYS_CHDIR, r.k.Str("/"))
 	r.setattr("/", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
 	return nil
@@ -392,11 +427,11 @@ func (r *rootPlanner) checkDst(dst string) error {
 func (r *rootPlanner) planBind(m mountSpec) error {
 	src, err := filepath.Abs(m.src)
 	if err != nil {
-		return &SetupError{Stage: child.StageBindSource.String(), Index: r.index, Path: m.src, Err: err}
+		return &SetupError{Stage: child.StageBindSource.String(), Index: r.index, Path: m.src, Err: fmt.Errorf("bind on %q: %w", m.dst, err)}
 	}
 	h, err := openHost(src, true)
 	if err != nil {
-		return &SetupError{Stage: child.StageBindSource.String(), Index: r.index, Path: errPath(err, src), Err: err}
+		return &SetupError{Stage: child.StageBindSource.String(), Index: r.index, Path: errPath(err, src), Err: fmt.Errorf("bind on %q: %w", m.dst, err)}
 	}
 	r.bindChecked(&h, m.dst, bindFlags(m.writable), true)
 	if h.rootOnly {

@@ -84,13 +84,16 @@ func TestSetupErrors(t *testing.T) {
 		argv []string
 		path string
 		is   error
+		msg  string // what else the message names
 	}{
-		{"missing chroot", New().Chroot(missing), []string{"true"}, missing, fs.ErrNotExist},
-		{"missing bind source", New().Bind(missing, "/x"), []string{"true"}, missing, fs.ErrNotExist},
-		{"command not found", New(), []string{"no-such-command-xyz"}, "no-such-command-xyz", ErrCommandNotFound},
-		{"absolute command not found", New(), []string{"/no/such"}, "/no/such", fs.ErrNotExist},
-		// The path named is the directory that could not be made.
-		{"mount point cannot be created", New().Bind("/etc/hostname", "/usr/no-such-dir/x"), []string{"true"}, "/usr/no-such-dir", fs.ErrNotExist},
+		{"missing chroot", New().Chroot(missing), []string{"true"}, missing, fs.ErrNotExist, ""},
+		{"missing bind source", New().Bind(missing, "/x"), []string{"true"}, missing, fs.ErrNotExist, `bind on "/x"`},
+		{"command not found", New(), []string{"no-such-command-xyz"}, "no-such-command-xyz", ErrCommandNotFound, ""},
+		{"absolute command not found", New(), []string{"/no/such"}, "/no/such", fs.ErrNotExist, ""},
+		// The path named is the directory that could not be made; the
+		// message names the bind: source, destination and flags.
+		{"mount point cannot be created", New().Bind("/etc/hostname", "/usr/no-such-dir/x"), []string{"true"}, "/usr/no-such-dir", fs.ErrNotExist,
+			`bind "/etc/hostname" on "/usr/no-such-dir/x" (recursive, ro, nosuid, nodev)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,6 +108,9 @@ func TestSetupErrors(t *testing.T) {
 			}
 			if se.Path != tt.path || !strings.Contains(err.Error(), tt.path) {
 				t.Errorf("error %q: path %q, want %q", err, se.Path, tt.path)
+			}
+			if !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q does not name %s", err, tt.msg)
 			}
 			if d := time.Since(start); d > 2*time.Second {
 				t.Errorf("took %v", d)

@@ -46,8 +46,8 @@ func (p *Process) leaseUID(userns bool) error {
 	}
 	if os.Geteuid() != 0 {
 		if pool.explicit {
-			return &SetupError{Stage: "uid", Index: -1, Path: pool.String(),
-				Err: errors.New("UIDRange needs root: a rootless caller's runs all have its own uid")}
+			return &SetupError{Stage: "uid", Index: -1,
+				Err: fmt.Errorf("UIDRange %s needs root: a rootless caller's runs all have its own uid", pool)}
 		}
 		return nil
 	}
@@ -106,7 +106,7 @@ func (u *uidPool) String() string {
 func (u *uidPool) acquire() (*uidLease, error) {
 	u.check.Do(func() { u.checkErr = u.usable() })
 	if u.checkErr != nil {
-		return nil, &SetupError{Stage: "uid", Index: -1, Path: u.String(), Err: u.checkErr}
+		return nil, &SetupError{Stage: "uid", Index: -1, Err: fmt.Errorf("UIDRange %s: %w", u, u.checkErr)}
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -124,7 +124,7 @@ func (u *uidPool) acquire() (*uidLease, error) {
 		u.held[uid] = true
 		return &uidLease{uid: uid, lock: f, pool: u}, nil
 	}
-	return nil, &SetupError{Stage: "uid", Index: -1, Path: u.String(), Err: ErrUIDRangeExhausted}
+	return nil, &SetupError{Stage: "uid", Index: -1, Err: fmt.Errorf("UIDRange %s: %w", u, ErrUIDRangeExhausted)}
 }
 
 func (u *uidPool) release(l *uidLease) {

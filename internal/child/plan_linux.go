@@ -5,12 +5,13 @@ import (
 )
 
 // Info describes one operation for error messages: which step of the
-// setup it belongs to, which mount (or other item) it serves, and the path
-// it touches. It lives only in the parent.
+// setup it belongs to, which mount (or other item) it serves, the path it
+// touches, and what else it was given. It lives only in the parent.
 type Info struct {
-	Stage Stage
-	Index int
-	Path  string
+	Stage  Stage
+	Index  int    // the item's index among the caller's, or -1
+	Path   string // a path, or ""
+	Detail string // what the operation was given besides Path (a host name, ids, an rlimit, a bind's source, destination and flags), or ""
 }
 
 // Seq is an operation list with its parallel descriptions.
