@@ -11,11 +11,9 @@ import (
 	"github.com/sandboxkit/sandbox/internal/child"
 )
 
-// Constants of prctl(2) and capabilities(7) that x/sys/unix lacks or names
-// differently.
+// Constants of prctl(2) that x/sys/unix lacks.
 const (
-	capVersion3           = 0x20080522 // _LINUX_CAPABILITY_VERSION_3, linux/capability.h
-	secbitNoRoot          = 1 << 0     // SECBIT_NOROOT, linux/securebits.h
+	secbitNoRoot          = 1 << 0 // SECBIT_NOROOT, linux/securebits.h
 	secbitNoRootLocked    = 1 << 1
 	secbitKeepCapsLocked  = 1 << 5
 	secbitNoAmbientRaise  = 1 << 6
@@ -31,15 +29,6 @@ var lastCap = sync.OnceValue(func() int {
 	}
 	return 63 // drop every possible bit; the kernel refuses unknown ones, which is ignored
 })
-
-type capHeader struct {
-	version uint32
-	pid     int32
-}
-
-type capData struct {
-	effective, permitted, inheritable uint32
-}
 
 // planIdentity adds the steps that leave the command with only its
 // unprivileged identity: empty capability sets (bounding and ambient too),
@@ -58,7 +47,13 @@ func planIdentity(p *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
 	}
 	seq.Add(ids, unix.SYS_SETRESGID, uintptr(gid), uintptr(gid), uintptr(gid))
 	seq.Add(ids, unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid))
-	hdr := &capHeader{version: capVersion3, pid: 0} // pid 0: this process
-	data := &[2]capData{{effective: 0, permitted: 0, inheritable: 0}}
+	planCapsEmpty(p, seq, info)
+}
+
+// planCapsEmpty adds the capset(2) that empties the effective, permitted and
+// inheritable sets of the calling thread (pid 0).
+func planCapsEmpty(p *child.Plan, seq *child.Seq, info child.Info) {
+	hdr := &unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3, Pid: 0}
+	data := &[2]unix.CapUserData{} // version 3: two words of each set
 	seq.Add(info, unix.SYS_CAPSET, child.Keep(&p.Keeper, hdr), child.Keep(&p.Keeper, data))
 }

@@ -232,9 +232,7 @@ func planUnprivilegedIdentity(p *child.Plan, seq *child.Seq) {
 	seq.Add(info, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	seq.Add(child.Info{Stage: child.StageSecurebits, Index: -1}, unix.SYS_PRCTL, unix.PR_SET_SECUREBITS,
 		secbitNoRoot|secbitNoRootLocked|secbitKeepCapsLocked|secbitNoAmbientRaise|secbitNoAmbientLocked).Flags = child.FlagIgnore
-	hdr := &capHeader{version: capVersion3, pid: 0}
-	data := &[2]capData{}
-	seq.Add(info, unix.SYS_CAPSET, child.Keep(&p.Keeper, hdr), child.Keep(&p.Keeper, data))
+	planCapsEmpty(p, seq, info)
 }
 
 // tmpPrefix names the runs' TMPDIRs: sandbox-landlock-<pid>-<random>, so

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"unsafe"
 
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
@@ -89,12 +88,10 @@ func readPristineNet() (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ifr := &ifreqFlags{flags: unix.IFF_UP}
-	copy(ifr.name[:], "lo")
-	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCSIFFLAGS, uintptr(unsafe.Pointer(ifr)))
+	err = unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, loopbackUp())
 	unix.Close(fd)
-	if e != 0 {
-		return nil, e
+	if err != nil {
+		return nil, err
 	}
 	texts := map[string][]byte{}
 	for _, name := range netCheckFiles {

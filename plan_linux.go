@@ -111,11 +111,14 @@ func gapsClose(seq *child.Seq, keep []int) {
 	seq.Add(info, unix.SYS_CLOSE_RANGE, uintptr(next), ^uintptr(0)>>32, 0).Flags = child.FlagIgnore
 }
 
-// ifreqFlags mirrors struct ifreq with ifr_flags (linux/if.h).
-type ifreqFlags struct {
-	name  [unix.IFNAMSIZ]byte
-	flags uint16
-	_     [22]byte
+// loopbackUp is the request of ioctl(SIOCSIFFLAGS) that brings lo up.
+func loopbackUp() *unix.Ifreq {
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		panic(err) // only for a name of IFNAMSIZ or more
+	}
+	ifr.SetUint16(unix.IFF_UP)
+	return ifr
 }
 
 // info describes a step that is about no item and no path.
@@ -158,7 +161,7 @@ func planInit(s *runSpec, rp *runPlan) {
 				c.timeMono/1e9, c.timeMono%1e9, c.timeBoot/1e9, c.timeBoot%1e9)
 			const path = "/proc/self/timens_offsets"
 			at := child.Info{Stage: child.StageTimeOffsets, Index: -1, Path: path}
-			op := seq.Add(at, unix.SYS_OPENAT, atFDCWD, p.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)
+			op := seq.Add(at, unix.SYS_OPENAT, child.AtFDCWD, p.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)
 			op.Flags, op.Reg = child.FlagSave, 1
 			op = seq.Add(at, unix.SYS_WRITE, 1, p.Str(text), uintptr(len(text)))
 			op.Use, op.Flags, op.Expect = 1, child.FlagExpect, uintptr(len(text))
@@ -177,8 +180,7 @@ func planInit(s *runSpec, rp *runPlan) {
 			p.Str(c.hostname), uintptr(len(c.hostname)))
 	}
 	if s.ns&Net != 0 {
-		ifr := &ifreqFlags{flags: unix.IFF_UP}
-		copy(ifr.name[:], "lo")
+		ifr := loopbackUp()
 		op := seq.Add(info(child.StageLoopback), unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 		op.Flags, op.Reg = child.FlagSave, 2
 		seq.Add(info(child.StageLoopback), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(&p.Keeper, ifr)).Use = 1

@@ -125,7 +125,7 @@ func (r *rootPlanner) mkdir(dst string) {
 		return
 	}
 	r.dirs[dst] = true
-	r.add(child.StageMkdir, dst, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
+	r.add(child.StageMkdir, dst, unix.SYS_MKDIRAT, child.AtFDCWD, r.k.Str(rel(dst)), 0o755).Flags = child.FlagIgnore
 }
 
 // mountPoint creates dst as a directory or an empty file. Only for paths
@@ -135,7 +135,7 @@ func (r *rootPlanner) mountPoint(dst string, dir bool) {
 	if dir {
 		r.mkdir(dst)
 	} else {
-		r.add(child.StageMknod, dst, unix.SYS_MKNODAT, atFDCWD, r.k.Str(rel(dst)), unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
+		r.add(child.StageMknod, dst, unix.SYS_MKNODAT, child.AtFDCWD, r.k.Str(rel(dst)), unix.S_IFREG|0o644, 0).Flags = child.FlagIgnore
 	}
 }
 
@@ -156,10 +156,10 @@ func (r *rootPlanner) openDst(dst string, dir bool) {
 		}
 		// At the top, newroot is the planner's own; below, the parent
 		// is opened first (mkdirat follows links but in the last component).
-		parent, name, use := atFDCWD, r.k.Str(rel(p)), uint8(0)
+		parent, name, use := child.AtFDCWD, r.k.Str(rel(p)), uint8(0)
 		if i > 1 {
 			pp := path.Dir(p)
-			save(r.add(child.StageMountPoint, pp, unix.SYS_OPENAT2, atFDCWD, r.k.Str(rel(pp)), r.dirHow, unix.SizeofOpenHow), regDst)
+			save(r.add(child.StageMountPoint, pp, unix.SYS_OPENAT2, child.AtFDCWD, r.k.Str(rel(pp)), r.dirHow, unix.SizeofOpenHow), regDst)
 			parent, name, use = regDst, r.k.Str(parts[i-1]), 1
 		}
 		if last && !dir {
@@ -171,7 +171,7 @@ func (r *rootPlanner) openDst(dst string, dir bool) {
 		op.Flags, op.Use = child.FlagIgnore, use
 		r.dirs[p] = true
 	}
-	save(r.add(child.StageMountPoint, dst, unix.SYS_OPENAT2, atFDCWD, r.k.Str(rel(dst)), r.dstHow, unix.SizeofOpenHow), regDst)
+	save(r.add(child.StageMountPoint, dst, unix.SYS_OPENAT2, child.AtFDCWD, r.k.Str(rel(dst)), r.dstHow, unix.SizeofOpenHow), regDst)
 }
 
 // setattr changes the flags of the mount at target (relative or absolute).
@@ -181,7 +181,7 @@ func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
 	if recursive {
 		flags = unix.AT_RECURSIVE
 	}
-	r.add(child.StageMountSetattr, target, unix.SYS_MOUNT_SETATTR, atFDCWD, r.k.Str(target), flags,
+	r.add(child.StageMountSetattr, target, unix.SYS_MOUNT_SETATTR, child.AtFDCWD, r.k.Str(target), flags,
 		r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
 }
 
@@ -214,9 +214,9 @@ func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool
 	}
 	const clone = unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC | unix.AT_RECURSIVE
 	if h.rootOnly {
-		save(r.add(child.StageBindSource, h.path, unix.SYS_OPEN_TREE, atFDCWD, r.k.Str(host(h.path)), clone|unix.AT_SYMLINK_NOFOLLOW), regTree)
+		save(r.add(child.StageBindSource, h.path, unix.SYS_OPEN_TREE, child.AtFDCWD, r.k.Str(host(h.path)), clone|unix.AT_SYMLINK_NOFOLLOW), regTree)
 	} else {
-		save(r.add(child.StageBindSource, h.path, unix.SYS_OPENAT2, atFDCWD, r.k.Str(host(h.path)), r.srcHow, unix.SizeofOpenHow), regSrc)
+		save(r.add(child.StageBindSource, h.path, unix.SYS_OPENAT2, child.AtFDCWD, r.k.Str(host(h.path)), r.srcHow, unix.SizeofOpenHow), regSrc)
 		r.add(child.StageBindSource, h.path, child.NrSameFile, regSrc, uintptr(h.st.Dev), uintptr(h.st.Ino))
 		save(r.addReg(child.StageMount, dst, unix.SYS_OPEN_TREE, regSrc, r.empty, clone|unix.AT_EMPTY_PATH), regTree)
 	}
@@ -225,7 +225,7 @@ func (r *rootPlanner) bindChecked(h *hostFile, dst string, set uint64, user bool
 			r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
 	}
 	if owned {
-		r.addReg(child.StageMount, dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, atFDCWD, r.k.Str(rel(dst)), unix.MOVE_MOUNT_F_EMPTY_PATH)
+		r.addReg(child.StageMount, dst, unix.SYS_MOVE_MOUNT, regTree, r.empty, child.AtFDCWD, r.k.Str(rel(dst)), unix.MOVE_MOUNT_F_EMPTY_PATH)
 		return
 	}
 	r.openDst(dst, h.isDir())
@@ -325,13 +325,13 @@ func modeSticky(m os.FileMode) os.FileMode {
 func (r *rootPlanner) symlink(target, dst string) {
 	r.bound[dst], r.links[dst] = true, true
 	r.mkdirParents(dst)
-	r.add(child.StageSymlink, dst, unix.SYS_SYMLINKAT, r.k.Str(target), atFDCWD, r.k.Str(rel(dst)))
+	r.add(child.StageSymlink, dst, unix.SYS_SYMLINKAT, r.k.Str(target), child.AtFDCWD, r.k.Str(rel(dst)))
 }
 
 // writeFile creates a small generated file in the new root.
 func (r *rootPlanner) writeFile(dst string, content string) {
 	r.mkdirParents(dst)
-	op := r.add(child.StageOpen, dst, unix.SYS_OPENAT, atFDCWD, r.k.Str(rel(dst)),
+	op := r.add(child.StageOpen, dst, unix.SYS_OPENAT, child.AtFDCWD, r.k.Str(rel(dst)),
 		unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	op.Flags, op.Reg = child.FlagSave, 0
 	op = r.add(child.StageWrite, dst, unix.SYS_WRITE, 0, r.k.Str(content), uintptr(len(content)))
@@ -351,7 +351,7 @@ func (c *config) planRoot(r *rootPlanner) error {
 		unix.MS_NOSUID|unix.MS_NODEV, r.k.Str("mode=0755,size=64k"))
 	r.add(child.StageChdir, stagingDir, unix.SYS_CHDIR, r.k.Str(stagingDir))
 	for _, d := range []string{newRoot, oldRoot[1:]} {
-		r.add(child.StageMkdir, d, unix.SYS_MKDIRAT, atFDCWD, r.k.Str(d), 0o755)
+		r.add(child.StageMkdir, d, unix.SYS_MKDIRAT, child.AtFDCWD, r.k.Str(d), 0o755)
 	}
 	r.add(child.StageMount, "/", unix.SYS_MOUNT, r.k.Str("sandbox"), r.k.Str(newRoot), r.k.Str("tmpfs"),
 		unix.MS_NOSUID|unix.MS_NODEV, r.k.Str("mode=0755,size=4m"))
@@ -645,6 +645,3 @@ func (r *rootPlanner) planDev() error {
 	r.setattr(rel("/dev"), unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
 	return nil
 }
-
-// atFDCWD is AT_FDCWD (-100, linux/fcntl.h) as a system call argument.
-const atFDCWD = ^uintptr(99)

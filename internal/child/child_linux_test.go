@@ -116,7 +116,7 @@ func TestSameFile(t *testing.T) {
 		{"other device", st.Dev + 1, st.Ino, syscall.EXDEV},
 	} {
 		p := NewPlan()
-		open := Op{Nr: syscall.SYS_OPENAT, Args: [6]uintptr{atFDCWD, p.Str("/"), unix.O_PATH | syscall.O_CLOEXEC},
+		open := Op{Nr: syscall.SYS_OPENAT, Args: [6]uintptr{AtFDCWD, p.Str("/"), unix.O_PATH | syscall.O_CLOEXEC},
 			Flags: FlagSave, Reg: 3}
 		ops := []Op{open, {Nr: NrSameFile, Args: [6]uintptr{3, uintptr(c.dev), uintptr(c.ino)}}, getpid}
 		ok := runList(p, ops, ListRoot)
@@ -276,5 +276,13 @@ func TestNetDirtyFiles(t *testing.T) {
 	// No check to compare with, or nothing to read into: dirty.
 	if !netDirty(NewPlan()) {
 		t.Error("netDirty without a NetCheck is clean")
+	}
+}
+
+// TestAtFDCWD: the constant every plan passes is the kernel's AT_FDCWD.
+func TestAtFDCWD(t *testing.T) {
+	fdcwd := unix.AT_FDCWD
+	if AtFDCWD != uintptr(fdcwd) {
+		t.Errorf("AtFDCWD = %#x, want %#x", AtFDCWD, uintptr(fdcwd))
 	}
 }

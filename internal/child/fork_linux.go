@@ -374,6 +374,3 @@ func sendAndExit(fd int, m *Msg, code uintptr) {
 //go:norace
 //go:nocheckptr
 func at(buf *[512]byte, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Pointer(buf), j)) }
-
-// atFDCWD is AT_FDCWD (-100) as a system call argument.
-const atFDCWD = ^uintptr(99)

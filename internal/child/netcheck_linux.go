@@ -75,7 +75,7 @@ func netDirty(p *Plan) bool {
 	if nc == nil || len(p.netBuf) == 0 {
 		return true
 	}
-	dir, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, atFDCWD, nc.Dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0, 0, 0)
+	dir, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, AtFDCWD, nc.Dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0, 0, 0)
 	if e != 0 {
 		return true
 	}

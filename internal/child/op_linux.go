@@ -1,6 +1,10 @@
 package child
 
-import "syscall"
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
 
 // Flags change how the child treats one operation.
 const (
@@ -15,6 +19,10 @@ const (
 	// reported if the list ends without execve succeeding (PATH search).
 	FlagTry
 )
+
+// AtFDCWD is AT_FDCWD (linux/fcntl.h) as a system call argument: the
+// parent's plans and the child's own calls use this one.
+const AtFDCWD = ^uintptr(-unix.AT_FDCWD - 1)
 
 // NumRegs is the number of registers an operation can save to or read from
 // (a power of two).

@@ -181,7 +181,7 @@ func reapOne(p *Plan, flags uintptr) (uintptr, syscall.Errno) {
 //go:norace
 //go:nocheckptr
 func killChildren(p *Plan) int {
-	fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(&childrenPath[0])),
+	fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, AtFDCWD, uintptr(unsafe.Pointer(&childrenPath[0])),
 		syscall.O_RDONLY|syscall.O_CLOEXEC, 0, 0, 0)
 	if e != 0 {
 		return -1

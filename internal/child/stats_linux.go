@@ -146,7 +146,7 @@ func endNamespace(p *Plan, cpid uintptr, reaped bool) {
 //go:norace
 //go:nocheckptr
 func lastPID(p *Plan) int64 {
-	fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(&nsLastPIDPath[0])),
+	fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, AtFDCWD, uintptr(unsafe.Pointer(&nsLastPIDPath[0])),
 		syscall.O_RDONLY|syscall.O_CLOEXEC, 0, 0, 0)
 	if e != 0 {
 		return -1
