@@ -33,7 +33,7 @@ var lastCap = sync.OnceValue(func() int {
 // planIdentity adds the steps that leave the command with only its
 // unprivileged identity: empty capability sets (bounding and ambient too),
 // locked securebits, no supplementary groups, the uid and gid.
-func planIdentity(p *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
+func planIdentity(pl *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
 	info := info(child.StageCapabilities)
 	for c := 0; c <= lastCap(); c++ {
 		seq.Add(info, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(c)).Flags = child.FlagIgnore
@@ -47,13 +47,13 @@ func planIdentity(p *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
 	}
 	seq.Add(ids, unix.SYS_SETRESGID, uintptr(gid), uintptr(gid), uintptr(gid))
 	seq.Add(ids, unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid))
-	planCapsEmpty(p, seq, info)
+	planCapsEmpty(pl, seq, info)
 }
 
 // planCapsEmpty adds the capset(2) that empties the effective, permitted and
 // inheritable sets of the calling thread (pid 0).
-func planCapsEmpty(p *child.Plan, seq *child.Seq, info child.Info) {
+func planCapsEmpty(pl *child.Plan, seq *child.Seq, info child.Info) {
 	hdr := &unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3, Pid: 0}
 	data := &[2]unix.CapUserData{} // version 3: two words of each set
-	seq.Add(info, unix.SYS_CAPSET, child.Keep(&p.Keeper, hdr), child.Keep(&p.Keeper, data))
+	seq.Add(info, unix.SYS_CAPSET, child.Keep(&pl.Keeper, hdr), child.Keep(&pl.Keeper, data))
 }

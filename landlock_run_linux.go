@@ -202,29 +202,29 @@ func (ll *landlockRun) release() error {
 // planRestrict adds the command's Landlock steps (after no_new_privs,
 // before the caller's seccomp filter): make the ruleset, add the rules,
 // restrict itself, then install the backend's own seccomp filter.
-func (ll *landlockRun) planRestrict(p *child.Plan, seq *child.Seq) {
+func (ll *landlockRun) planRestrict(pl *child.Plan, seq *child.Seq) {
 	info := func(stage child.Stage, path string) child.Info {
 		return child.Info{Stage: stage, Index: -1, Path: path}
 	}
 	// struct landlock_ruleset_attr up to scoped (ABI 6); x/sys/unix's has
 	// fields of later ABIs, which stay zero.
 	size := unsafe.Offsetof(ll.attr.Scoped) + unsafe.Sizeof(ll.attr.Scoped)
-	op := seq.Add(info(child.StageLandlockRuleset, ""), unix.SYS_LANDLOCK_CREATE_RULESET, child.Keep(&p.Keeper, &ll.attr), size, 0)
+	op := seq.Add(info(child.StageLandlockRuleset, ""), unix.SYS_LANDLOCK_CREATE_RULESET, child.Keep(&pl.Keeper, &ll.attr), size, 0)
 	op.Flags, op.Reg = child.FlagSave, llReg
 	for i := range ll.rules {
 		op := seq.Add(info(child.StageLandlockRule, ll.paths[i]), unix.SYS_LANDLOCK_ADD_RULE, llReg,
-			unix.LANDLOCK_RULE_PATH_BENEATH, child.Keep(&p.Keeper, &ll.rules[i]), 0)
+			unix.LANDLOCK_RULE_PATH_BENEATH, child.Keep(&pl.Keeper, &ll.rules[i]), 0)
 		op.Use = 1
 	}
 	seq.Add(info(child.StageLandlockRestrict, ""), unix.SYS_LANDLOCK_RESTRICT_SELF, llReg, 0).Use = 1
 	seq.Add(info(child.StageLandlockRestrict, ""), unix.SYS_CLOSE, llReg).Use = 1
-	seq.Add(child.Info{Stage: child.StageSeccomp, Index: -1, Detail: "the Landlock backend's filter"}, unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&p.Keeper, ll.filter))
+	seq.Add(child.Info{Stage: child.StageSeccomp, Index: -1, Detail: "the Landlock backend's filter"}, unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&pl.Keeper, ll.filter))
 }
 
 // planUnprivilegedIdentity drops what an unprivileged caller's command may
 // hold (its ids stay the caller's): every capability set it can empty, and
 // the bounding set and securebits where it may change them.
-func planUnprivilegedIdentity(p *child.Plan, seq *child.Seq) {
+func planUnprivilegedIdentity(pl *child.Plan, seq *child.Seq) {
 	info := child.Info{Stage: child.StageCapabilities, Index: -1}
 	for c := 0; c <= lastCap(); c++ {
 		seq.Add(info, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(c)).Flags = child.FlagIgnore
@@ -232,7 +232,7 @@ func planUnprivilegedIdentity(p *child.Plan, seq *child.Seq) {
 	seq.Add(info, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	seq.Add(child.Info{Stage: child.StageSecurebits, Index: -1}, unix.SYS_PRCTL, unix.PR_SET_SECUREBITS,
 		secbitNoRoot|secbitNoRootLocked|secbitKeepCapsLocked|secbitNoAmbientRaise|secbitNoAmbientLocked).Flags = child.FlagIgnore
-	planCapsEmpty(p, seq, info)
+	planCapsEmpty(pl, seq, info)
 }
 
 // tmpPrefix names the runs' TMPDIRs: sandbox-landlock-<pid>-<random>, so

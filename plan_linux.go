@@ -62,19 +62,19 @@ type runSpec struct {
 // pdeathsig again and a check that init is still its parent, chdir,
 // no_new_privs, umask, signals (vfork only), seccomp, execve.
 func planRun(s *runSpec) *runPlan {
-	p := child.NewPlan()
-	rp := &runPlan{plan: p, userns: s.ns&User != 0, insideUID: s.cfg.uid, insideGID: s.cfg.gid}
-	p.CloneFlags = cloneFlags(s.ns)
+	pl := child.NewPlan()
+	rp := &runPlan{plan: pl, userns: s.ns&User != 0, insideUID: s.cfg.uid, insideGID: s.cfg.gid}
+	pl.CloneFlags = cloneFlags(s.ns)
 	if s.fds.joinNet >= 0 {
-		p.CloneFlags &^= unix.CLONE_NEWNET
-		p.NetCheck = s.netCheck
+		pl.CloneFlags &^= unix.CLONE_NEWNET
+		pl.NetCheck = s.netCheck
 	}
-	p.PID1 = s.ns&PID != 0
-	p.VM = s.vm
-	p.ReportW, p.ExecR, p.ExecW = s.fds.report, s.fds.execR, s.fds.execW
-	p.Root = s.root
+	pl.PID1 = s.ns&PID != 0
+	pl.VM = s.vm
+	pl.ReportW, pl.ExecR, pl.ExecW = s.fds.report, s.fds.execR, s.fds.execW
+	pl.Root = s.root
 	planInit(s, rp)
-	planCmd(s, rp, &p.Cmd)
+	planCmd(s, rp, &pl.Cmd)
 	return rp
 }
 
@@ -127,8 +127,8 @@ func info(stage child.Stage) child.Info { return child.Info{Stage: stage, Index:
 // planInit plans init's own steps: everything that is shared by the whole
 // sandbox (namespaces, the root filesystem, the host name, the network).
 func planInit(s *runSpec, rp *runPlan) {
-	c, p, fds := s.cfg, rp.plan, &s.fds
-	seq := &p.Init
+	c, pl, fds := s.cfg, rp.plan, &s.fds
+	seq := &pl.Init
 	// init keeps only what it needs; the fork hands it the whole table.
 	keep := []int{fds.report, fds.execR, fds.execW, fds.sync, fds.joinNet}
 	keep = append(keep, fds.cgroupProcs...)
@@ -136,7 +136,7 @@ func planInit(s *runSpec, rp *runPlan) {
 	keep = append(keep, fds.stdio...)
 	gapsClose(seq, keep)
 	planPdeathsig(seq)
-	op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), p.Bytes(make([]byte, 1)), 1)
+	op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), pl.Bytes(make([]byte, 1)), 1)
 	op.Flags, op.Expect = child.FlagExpect, 1
 	if fds.joinNet >= 0 {
 		seq.Add(info(child.StageJoinNet), child.NrJoinNet, uintptr(fds.joinNet))
@@ -150,8 +150,8 @@ func planInit(s *runSpec, rp *runPlan) {
 		// The parent may have died before: it holds the other end of the
 		// sync pipe until init has started the command.
 		pfd := &unix.PollFd{Fd: int32(fds.sync)}
-		op := seq.Add(info(child.StageParentAlive), unix.SYS_PPOLL, child.Keep(&p.Keeper, pfd), 1,
-			child.Keep(&p.Keeper, &unix.Timespec{}), 0, 0)
+		op := seq.Add(info(child.StageParentAlive), unix.SYS_PPOLL, child.Keep(&pl.Keeper, pfd), 1,
+			child.Keep(&pl.Keeper, &unix.Timespec{}), 0, 0)
 		op.Flags, op.Expect = child.FlagExpect, 0
 	}
 	if s.ns&Time != 0 {
@@ -161,9 +161,9 @@ func planInit(s *runSpec, rp *runPlan) {
 				c.timeMono/1e9, c.timeMono%1e9, c.timeBoot/1e9, c.timeBoot%1e9)
 			const path = "/proc/self/timens_offsets"
 			at := child.Info{Stage: child.StageTimeOffsets, Index: -1, Path: path}
-			op := seq.Add(at, unix.SYS_OPENAT, child.AtFDCWD, p.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)
+			op := seq.Add(at, unix.SYS_OPENAT, child.AtFDCWD, pl.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)
 			op.Flags, op.Reg = child.FlagSave, 1
-			op = seq.Add(at, unix.SYS_WRITE, 1, p.Str(text), uintptr(len(text)))
+			op = seq.Add(at, unix.SYS_WRITE, 1, pl.Str(text), uintptr(len(text)))
 			op.Use, op.Flags, op.Expect = 1, child.FlagExpect, uintptr(len(text))
 			seq.Add(at, unix.SYS_CLOSE, 1).Use = 1
 		}
@@ -174,24 +174,24 @@ func planInit(s *runSpec, rp *runPlan) {
 	op = seq.Add(info(child.StageParentAlive), unix.SYS_GETPID)
 	op.Flags, op.Reg = child.FlagSave, child.RegInitPID
 
-	seq = &p.InitPost
+	seq = &pl.InitPost
 	if s.ns&UTS != 0 {
 		seq.Add(child.Info{Stage: child.StageSethostname, Index: -1, Detail: fmt.Sprintf("host name %q", c.hostname)}, unix.SYS_SETHOSTNAME,
-			p.Str(c.hostname), uintptr(len(c.hostname)))
+			pl.Str(c.hostname), uintptr(len(c.hostname)))
 	}
 	if s.ns&Net != 0 {
 		ifr := loopbackUp()
 		op := seq.Add(info(child.StageLoopback), unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 		op.Flags, op.Reg = child.FlagSave, 2
-		seq.Add(info(child.StageLoopback), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(&p.Keeper, ifr)).Use = 1
+		seq.Add(info(child.StageLoopback), unix.SYS_IOCTL, 2, unix.SIOCSIFFLAGS, child.Keep(&pl.Keeper, ifr)).Use = 1
 		seq.Add(info(child.StageLoopback), unix.SYS_CLOSE, 2).Use = 1
 	}
-	if !p.VM {
+	if !pl.VM {
 		// init shares nothing with the embedding process: make its memory
 		// and /proc/1/exe unreachable even for a command with its uid.
 		seq.Add(info(child.StageNonDumpable), unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0)
 	}
-	gapsClose(&p.PostFork, []int{fds.report, fds.execR})
+	gapsClose(&pl.PostFork, []int{fds.report, fds.execR})
 }
 
 // canShareMemory says whether init may share the embedding process's memory
@@ -221,16 +221,16 @@ func planPdeathsig(seq *child.Seq) {
 // child: every signal back to its default action, then none blocked. A
 // command started with vfork from an init that shares the embedding
 // process's memory inherited the Go runtime's handlers and a full mask.
-func planSignalReset(p *child.Plan, seq *child.Seq) {
+func planSignalReset(pl *child.Plan, seq *child.Seq) {
 	info := info(child.StageSignals)
-	dfl := p.Bytes(make([]byte, sigactionSize))
+	dfl := pl.Bytes(make([]byte, sigactionSize))
 	for sig := 1; sig <= 64; sig++ {
 		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
 			continue
 		}
 		seq.Add(info, unix.SYS_RT_SIGACTION, uintptr(sig), dfl, 0, 8).Flags = child.FlagIgnore
 	}
-	seq.Add(info, unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, p.Bytes(make([]byte, 8)), 0, 8)
+	seq.Add(info, unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, pl.Bytes(make([]byte, 8)), 0, 8)
 }
 
 // planFDs adds the steps that put files[i] on descriptor i (-1: closed)
@@ -268,8 +268,8 @@ func planFDs(seq *child.Seq, files []int, reserved []int) {
 
 // planCmd plans the command's own steps, ending in execve.
 func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
-	c, p := s.cfg, rp.plan
-	zero := p.Str("0")
+	c, pl := s.cfg, rp.plan
+	zero := pl.Str("0")
 	for _, fd := range s.fds.cgroupProcs {
 		op := seq.Add(info(child.StageCgroupJoin), unix.SYS_WRITE, uintptr(fd), zero, 1)
 		op.Flags, op.Expect = child.FlagExpect, 1
@@ -283,15 +283,15 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	// never acquire one (TIOCSCTTY on a terminal handed in as stdin fails).
 	seq.Add(info(child.StageSetpgid), unix.SYS_SETPGID, 0, 0)
 	planPdeathsig(seq)
-	planFDs(seq, s.fds.stdio, []int{p.ExecW, p.ReportW})
+	planFDs(seq, s.fds.stdio, []int{pl.ExecW, pl.ReportW})
 	for _, rl := range c.rlimitsFor() {
 		lim := &unix.Rlimit{Cur: rl.cur, Max: rl.max}
-		seq.Add(child.Info{Stage: child.StageRlimit, Index: -1, Detail: rl.String()}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&p.Keeper, lim), 0)
+		seq.Add(child.Info{Stage: child.StageRlimit, Index: -1, Detail: rl.String()}, unix.SYS_PRLIMIT64, 0, uintptr(rl.resource), child.Keep(&pl.Keeper, lim), 0)
 	}
 	if s.landlock != nil && !s.landlock.root {
-		planUnprivilegedIdentity(p, seq)
+		planUnprivilegedIdentity(pl, seq)
 	} else {
-		planIdentity(p, seq, c.uid, c.gid, rp.userns)
+		planIdentity(pl, seq, c.uid, c.gid, rp.userns)
 	}
 	// The change of ids cleared the parent-death signal: set it again,
 	// then make sure init did not die before (the command would have been
@@ -303,25 +303,25 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	if dir == "" {
 		dir = "/"
 	}
-	seq.Add(child.Info{Stage: child.StageChdir, Index: -1, Path: dir}, unix.SYS_CHDIR, p.Str(dir))
+	seq.Add(child.Info{Stage: child.StageChdir, Index: -1, Path: dir}, unix.SYS_CHDIR, pl.Str(dir))
 	seq.Add(info(child.StageNoNewPrivs), unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 	seq.Add(info(child.StageUmask), unix.SYS_UMASK, 0o022)
-	if p.VM {
-		planSignalReset(p, seq)
+	if pl.VM {
+		planSignalReset(pl, seq)
 	}
 	if s.landlock != nil {
-		s.landlock.planRestrict(p, seq)
+		s.landlock.planRestrict(pl, seq)
 	}
-	planPeakRSS(p, seq)
+	planPeakRSS(pl, seq)
 	if filter := s.filter; len(filter) > 0 {
 		prog := &unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
-		p.Bytes(unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*int(unsafe.Sizeof(filter[0]))))
-		seq.Add(info(child.StageSeccomp), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&p.Keeper, prog))
+		pl.Bytes(unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*int(unsafe.Sizeof(filter[0]))))
+		seq.Add(info(child.StageSeccomp), unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, child.Keep(&pl.Keeper, prog))
 	}
-	argv := p.StrArray(s.cmd.argv)
-	envv := p.StrArray(s.cmd.env)
+	argv := pl.StrArray(s.cmd.argv)
+	envv := pl.StrArray(s.cmd.env)
 	for _, cand := range s.cmd.candidates {
-		seq.Add(child.Info{Stage: child.StageExecve, Index: -1, Path: cand}, unix.SYS_EXECVE, p.Str(cand), argv, envv).Flags = child.FlagTry
+		seq.Add(child.Info{Stage: child.StageExecve, Index: -1, Path: cand}, unix.SYS_EXECVE, pl.Str(cand), argv, envv).Flags = child.FlagTry
 	}
 }
 

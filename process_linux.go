@@ -214,26 +214,26 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 		}
 	}
 
-	var rep, exe, syn [2]int
-	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+	var reportPipe, execPipe, syncPipe [2]int
+	if err := unix.Pipe2(reportPipe[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return setupErr(child.StagePipe, err)
 	}
-	p.report = os.NewFile(uintptr(rep[0]), "sandbox-report")
-	h.child = append(h.child, rep[1])
+	p.report = os.NewFile(uintptr(reportPipe[0]), "sandbox-report")
+	h.child = append(h.child, reportPipe[1])
 	// Only the read end is non-blocking (for the runtime's poller); init
 	// writes to a blocking one.
-	if err := unix.SetNonblock(rep[1], false); err != nil {
+	if err := unix.SetNonblock(reportPipe[1], false); err != nil {
 		return setupErr(child.StagePipe, err)
 	}
-	if err := unix.Pipe2(exe[:], unix.O_CLOEXEC); err != nil {
+	if err := unix.Pipe2(execPipe[:], unix.O_CLOEXEC); err != nil {
 		return setupErr(child.StagePipe, err)
 	}
-	h.child = append(h.child, exe[0], exe[1])
-	if err := unix.Pipe2(syn[:], unix.O_CLOEXEC); err != nil {
+	h.child = append(h.child, execPipe[0], execPipe[1])
+	if err := unix.Pipe2(syncPipe[:], unix.O_CLOEXEC); err != nil {
 		return setupErr(child.StagePipe, err)
 	}
-	h.child, h.syncW = append(h.child, syn[0]), syn[1]
-	s.fds = runFDs{report: rep[1], execR: exe[0], execW: exe[1], sync: syn[0], joinNet: -1}
+	h.child, h.syncW = append(h.child, syncPipe[0]), syncPipe[1]
+	s.fds = runFDs{report: reportPipe[1], execR: execPipe[0], execW: execPipe[1], sync: syncPipe[0], joinNet: -1}
 
 	if cfg.limits.output > 0 {
 		p.out = &outputCounter{limit: cfg.limits.output, onExceed: func() { p.stop(stopOutput) }}

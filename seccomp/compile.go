@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -78,20 +79,10 @@ func segments(p *Policy, arch Arch, byNr map[uint32][]Rule) []segment {
 	}
 	if arch == AMD64 {
 		// Merging may have put x32 numbers under the default: cut them off.
-		i, _ := slices.BinarySearchFunc(segs, uint32(x32SyscallBit), func(s segment, v uint32) int { return int64cmp(s.lo, v) })
+		i, _ := slices.BinarySearchFunc(segs, uint32(x32SyscallBit), func(s segment, v uint32) int { return cmp.Compare(s.lo, v) })
 		segs = append(segs[:i], segment{lo: x32SyscallBit, action: KillProcess})
 	}
 	return segs
-}
-
-func int64cmp(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // genTree emits the search over segs, with A holding the call number.

@@ -32,7 +32,7 @@ import (
 
 const (
 	clonePidfd = 0x1000     // CLONE_PIDFD, linux/sched.h
-	wall       = 0x40000000 // __WALL, linux/wait.h
+	waitAll    = 0x40000000 // __WALL (wait for clone and non-clone children alike), linux/wait.h
 	errPipe    = uintptr(syscall.EPIPE)
 )
 

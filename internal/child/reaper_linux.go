@@ -155,7 +155,7 @@ func reapRun(p *Plan, cpid uintptr) {
 //go:nocheckptr
 func reapOne(p *Plan, flags uintptr) (uintptr, syscall.Errno) {
 	s := &p.s
-	r, _, e := syscall.RawSyscall6(syscall.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&s.wstatus)), flags|wall,
+	r, _, e := syscall.RawSyscall6(syscall.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&s.wstatus)), flags|waitAll,
 		uintptr(unsafe.Pointer(&s.rusage)), 0, 0)
 	if e == 0 && r != 0 {
 		s.acct.utime += s.rusage.Utime.Sec*1e6 + s.rusage.Utime.Usec
