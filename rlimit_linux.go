@@ -6,6 +6,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// rlimitRefused says why Rlimit refuses resource, or "".
+func rlimitRefused(resource int) string {
+	switch resource {
+	case unix.RLIMIT_CPU:
+		return "RLIMIT_CPU is CPUTimeLimit's"
+	case unix.RLIMIT_FSIZE:
+		return "RLIMIT_FSIZE is OutputLimit's"
+	case unix.RLIMIT_NPROC:
+		return "RLIMIT_NPROC is PidsLimit's"
+	case unix.RLIMIT_CORE:
+		return "RLIMIT_CORE stays 0: a core dump would run the host's core handler"
+	}
+	if resource < 0 || resource >= rlimNLimits {
+		return "not a resource of this kernel"
+	}
+	return ""
+}
+
+// rlimNLimits is RLIM_NLIMITS (asm-generic/resource.h): resources are
+// numbered below it.
+const rlimNLimits = 16
+
 // String names the rlimit for error messages: "RLIMIT_NOFILE 1024 4096".
 func (r rlimitSpec) String() string {
 	return rlimitName(r.resource) + " " + rlimitValue(r.cur) + " " + rlimitValue(r.max)
