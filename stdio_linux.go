@@ -190,19 +190,45 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 	if cmd.WaitDelay > 0 {
 		s.grace = cmd.WaitDelay
 	}
-	var starts []func()
 	fail := func(err error) (*stdio, error) {
 		s.closeParentEnds()
 		s.closeReaders()
 		return nil, err
 	}
-	// stdin
+	start, err := s.stdin(cmd.Stdin)
+	if err != nil {
+		return fail(err)
+	}
+	starts := []func(){start}
+	for i, w := range []io.Writer{cmd.Stdout, cmd.Stderr} {
+		if i == 1 && cmd.Stdout != nil && sameWriter(cmd.Stderr, cmd.Stdout) {
+			s.files = append(s.files, s.files[1])
+			continue
+		}
+		start, err := s.output(i, w)
+		if err != nil {
+			return fail(err)
+		}
+		starts = append(starts, start)
+	}
+	s.files = append(s.files, cmd.ExtraFiles...)
+	for _, start := range starts {
+		if start != nil {
+			start()
+		}
+	}
+	return s, nil
+}
+
+// stdin gives the child its descriptor 0 for r; start, if not nil,
+// starts the copy that feeds it.
+func (s *stdio) stdin(r io.Reader) (start func(), err error) {
 	var feed io.Reader
-	switch r := cmd.Stdin.(type) {
+	switch r := r.(type) {
 	case nil:
 		f, err := openDevNull(os.O_RDONLY)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
 		s.files = append(s.files, f)
 		s.parentEnds = append(s.parentEnds, f)
@@ -222,115 +248,110 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 		// that offset.
 		dup, err := dupFile(r)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
 		off, err := unix.Seek(int(dup.Fd()), 0, io.SeekCurrent)
 		if err != nil {
 			dup.Close()
-			return fail(err)
+			return nil, err
 		}
 		feed = &closingReader{io.NewSectionReader(dup, off, 1<<62), dup}
 	default:
 		feed = r
 	}
-	if feed != nil {
-		pr, pw, err := os.Pipe()
-		if err != nil {
-			return fail(err)
-		}
-		s.files = append(s.files, pr)
-		s.parentEnds = append(s.parentEnds, pr)
-		starts = append(starts, func() {
-			// Not waited for: a Reader that blocks forever must not hang
-			// Wait. The pipe is closed when the copy ends or fails.
-			go func() {
-				_, err := io.Copy(pw, feed)
-				if err != nil && !errors.Is(err, os.ErrClosed) && !isEPIPE(err) {
-					s.setErr(err)
-				}
-				pw.Close()
-				if c, ok := feed.(io.Closer); ok {
-					c.Close()
-				}
-			}()
-		})
+	if feed == nil {
+		return nil, nil
 	}
-	// stdout and stderr
-	for i, w := range []io.Writer{cmd.Stdout, cmd.Stderr} {
-		if i == 1 && cmd.Stdout != nil && sameWriter(cmd.Stderr, cmd.Stdout) {
-			s.files = append(s.files, s.files[1])
-			continue
-		}
-		var dst *os.File // the caller's file, through a descriptor of ours
-		regular := false
-		if f, ok := w.(*os.File); ok {
-			kind := fileKind(f)
-			if kind&os.ModeCharDevice != 0 && out == nil {
-				s.files = append(s.files, f) // a terminal, /dev/null
-				continue
-			}
-			if kind&os.ModeNamedPipe != 0 && out == nil && os.Geteuid() == 0 {
-				if own, err := privateWriter(f); err == nil {
-					s.files = append(s.files, own)
-					s.parentEnds = append(s.parentEnds, own)
-					continue
-				}
-			}
-			d, err := dupFile(f)
-			if err != nil {
-				return fail(err)
-			}
-			dst, regular = d, kind.IsRegular()
-		}
-		if w == nil {
-			f, err := openDevNull(os.O_WRONLY)
-			if err != nil {
-				return fail(err)
-			}
-			s.files = append(s.files, f)
-			s.parentEnds = append(s.parentEnds, f)
-			continue
-		}
-		pr, pw, err := os.Pipe()
-		if err != nil {
-			if dst != nil {
-				dst.Close()
-			}
-			return fail(err)
-		}
-		if regular {
-			// A larger pipe: fewer splices, and fewer stops of a command
-			// that writes fast (best effort: 64 KiB otherwise).
-			unix.FcntlInt(pw.Fd(), unix.F_SETPIPE_SZ, drainPipeSize)
-		}
-		s.files = append(s.files, pw)
-		s.parentEnds = append(s.parentEnds, pw)
-		s.readers = append(s.readers, pr)
-		s.copied[i] = true
-		read := &s.outN[i]
-		s.wg.Add(1)
-		starts = append(starts, func() {
-			go func() {
-				defer s.wg.Done()
-				var err error
-				if dst != nil {
-					err = drainTo(pr, dst, regular, out, read)
-					dst.Close()
-				} else {
-					_, err = io.Copy(&limitedWriter{w: w, c: out}, countingReader{pr, read})
-				}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	s.files = append(s.files, pr)
+	s.parentEnds = append(s.parentEnds, pr)
+	return func() {
+		// Not waited for: a Reader that blocks forever must not hang
+		// Wait. The pipe is closed when the copy ends or fails.
+		go func() {
+			_, err := io.Copy(pw, feed)
+			if err != nil && !errors.Is(err, os.ErrClosed) && !isEPIPE(err) {
 				s.setErr(err)
-				// A destination that failed: the command gets EPIPE or
-				// SIGPIPE instead of blocking on a full pipe.
-				pr.Close()
-			}()
-		})
+			}
+			pw.Close()
+			if c, ok := feed.(io.Closer); ok {
+				c.Close()
+			}
+		}()
+	}, nil
+}
+
+// output gives the child its descriptor i+1 for w (Stdout, Stderr): a
+// terminal or /dev/null as it is, a FIFO opened again (root), else a
+// pipe; start, if not nil, starts the copy out of that pipe.
+func (s *stdio) output(i int, w io.Writer) (start func(), err error) {
+	var dst *os.File // the caller's file, through a descriptor of ours
+	regular := false
+	if f, ok := w.(*os.File); ok {
+		kind := fileKind(f)
+		if kind&os.ModeCharDevice != 0 && s.out == nil {
+			s.files = append(s.files, f) // a terminal, /dev/null
+			return nil, nil
+		}
+		if kind&os.ModeNamedPipe != 0 && s.out == nil && os.Geteuid() == 0 {
+			if own, err := privateWriter(f); err == nil {
+				s.files = append(s.files, own)
+				s.parentEnds = append(s.parentEnds, own)
+				return nil, nil
+			}
+		}
+		d, err := dupFile(f)
+		if err != nil {
+			return nil, err
+		}
+		dst, regular = d, kind.IsRegular()
 	}
-	s.files = append(s.files, cmd.ExtraFiles...)
-	for _, start := range starts {
-		start()
+	if w == nil {
+		f, err := openDevNull(os.O_WRONLY)
+		if err != nil {
+			return nil, err
+		}
+		s.files = append(s.files, f)
+		s.parentEnds = append(s.parentEnds, f)
+		return nil, nil
 	}
-	return s, nil
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		if dst != nil {
+			dst.Close()
+		}
+		return nil, err
+	}
+	if regular {
+		// A larger pipe: fewer splices, and fewer stops of a command
+		// that writes fast (best effort: 64 KiB otherwise).
+		unix.FcntlInt(pw.Fd(), unix.F_SETPIPE_SZ, drainPipeSize)
+	}
+	s.files = append(s.files, pw)
+	s.parentEnds = append(s.parentEnds, pw)
+	s.readers = append(s.readers, pr)
+	s.copied[i] = true
+	read := &s.outN[i]
+	s.wg.Add(1)
+	return func() {
+		go func() {
+			defer s.wg.Done()
+			var err error
+			if dst != nil {
+				err = drainTo(pr, dst, regular, s.out, read)
+				dst.Close()
+			} else {
+				_, err = io.Copy(&limitedWriter{w: w, c: s.out}, countingReader{pr, read})
+			}
+			s.setErr(err)
+			// A destination that failed: the command gets EPIPE or
+			// SIGPIPE instead of blocking on a full pipe.
+			pr.Close()
+		}()
+	}, nil
 }
 
 // sameWriter reports whether a and b are the same value; values of a type
