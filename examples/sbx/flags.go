@@ -103,6 +103,19 @@ func (o *options) sandbox() (*sandbox.Sandbox, error) {
 	if o.landlockBestEffort {
 		sb.LandlockBestEffort()
 	}
+	if o.hostname != "" {
+		sb.Hostname(o.hostname)
+	}
+	for _, apply := range []func(*sandbox.Sandbox) error{o.applyMounts, o.applyLimits, o.applyNamespaces, o.applySeccomp, o.applyLogger} {
+		if err := apply(sb); err != nil {
+			return nil, err
+		}
+	}
+	return sb, nil
+}
+
+// applyMounts applies --root, --bind, --bind-rw and --tmpfs.
+func (o *options) applyMounts(sb *sandbox.Sandbox) error {
 	if o.root != "" {
 		sb.Chroot(o.root)
 	}
@@ -119,19 +132,22 @@ func (o *options) sandbox() (*sandbox.Sandbox, error) {
 		if i := strings.LastIndexByte(t, ':'); i >= 0 {
 			n, err := parseSize(t[i+1:])
 			if err != nil {
-				return nil, fmt.Errorf("--tmpfs %s: %w", t, err)
+				return fmt.Errorf("--tmpfs %s: %w", t, err)
 			}
 			dst, size = t[:i], n
 		}
 		sb.Tmpfs(dst, size)
 	}
-	if o.hostname != "" {
-		sb.Hostname(o.hostname)
-	}
+	return nil
+}
+
+// applyLimits applies --mem, --pids, --cpu-quota, --cpu-time, --wall-time
+// and --output-limit.
+func (o *options) applyLimits(sb *sandbox.Sandbox) error {
 	if o.mem != "" {
 		n, err := parseSize(o.mem)
 		if err != nil {
-			return nil, fmt.Errorf("--mem: %w", err)
+			return fmt.Errorf("--mem: %w", err)
 		}
 		sb.MemoryLimit(n)
 	}
@@ -150,38 +166,47 @@ func (o *options) sandbox() (*sandbox.Sandbox, error) {
 	if o.output != "" {
 		n, err := parseSize(o.output)
 		if err != nil {
-			return nil, fmt.Errorf("--output-limit: %w", err)
+			return fmt.Errorf("--output-limit: %w", err)
 		}
 		sb.OutputLimit(n)
 	}
-	if o.ns != "" {
-		var set []sandbox.Namespace
-		for _, name := range strings.Split(o.ns, ",") {
-			n, ok := sandbox.ParseNamespace(strings.TrimSpace(name))
-			if !ok {
-				return nil, fmt.Errorf("--ns: unknown namespace %q", name)
-			}
-			set = append(set, n)
-		}
-		sb.Namespaces(set...)
+	return nil
+}
+
+// applyNamespaces applies --ns.
+func (o *options) applyNamespaces(sb *sandbox.Sandbox) error {
+	if o.ns == "" {
+		return nil
 	}
-	if err := o.applySeccomp(sb); err != nil {
-		return nil, err
-	}
-	if o.logLevel != "" {
-		var lvl zapcore.Level
-		if err := lvl.Set(o.logLevel); err != nil {
-			return nil, fmt.Errorf("--log-level: %w", err)
+	var set []sandbox.Namespace
+	for _, name := range strings.Split(o.ns, ",") {
+		n, ok := sandbox.ParseNamespace(strings.TrimSpace(name))
+		if !ok {
+			return fmt.Errorf("--ns: unknown namespace %q", name)
 		}
-		cfg := zap.NewDevelopmentConfig()
-		cfg.Level = zap.NewAtomicLevelAt(lvl)
-		l, err := cfg.Build()
-		if err != nil {
-			return nil, err
-		}
-		sb.Logger(l)
+		set = append(set, n)
 	}
-	return sb, nil
+	sb.Namespaces(set...)
+	return nil
+}
+
+// applyLogger applies --log-level: zap's development logger at that level.
+func (o *options) applyLogger(sb *sandbox.Sandbox) error {
+	if o.logLevel == "" {
+		return nil
+	}
+	var lvl zapcore.Level
+	if err := lvl.Set(o.logLevel); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	cfg := zap.NewDevelopmentConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	l, err := cfg.Build()
+	if err != nil {
+		return err
+	}
+	sb.Logger(l)
+	return nil
 }
 
 // splitPair splits SRC[:DST]; DST defaults to SRC.
