@@ -36,7 +36,6 @@ const judgeWorkers = 2 // one judge worker per core
 func runJudge(ctx context.Context, e *env) judgeResult {
 	dir := filepath.Join(e.modRoot, "examples", "judge")
 	subs, _ := filepath.Glob(filepath.Join(dir, "testdata", "sub", "*"))
-	tests := filepath.Join(dir, "testdata", "sum")
 	if len(subs) == 0 {
 		return judgeResult{Skipped: "examples/judge/testdata/sub is absent"}
 	}
@@ -44,49 +43,63 @@ func runJudge(ctx context.Context, e *env) judgeResult {
 	if err != nil {
 		return judgeResult{Skipped: err.Error()}
 	}
-	gocache := filepath.Join(e.dir, "gocache")
-	os.MkdirAll(gocache, 0o755)
+	j := &judgeCmd{bin: bin, tests: filepath.Join(dir, "testdata", "sum"),
+		gocache: filepath.Join(e.dir, "gocache"), reports: filepath.Join(e.dir, "judge-reports")}
+	os.MkdirAll(j.gocache, 0o755)
 	// Go compiles run as the sandbox's user, which must write the cache.
-	os.Chown(gocache, sandbox.DefaultUID, sandbox.DefaultGID)
-	reports := filepath.Join(e.dir, "judge-reports")
-	os.MkdirAll(reports, 0o755)
-	judge := func(src string) (string, error) {
-		name := filepath.Base(src)
-		report := filepath.Join(reports, name+".json")
-		mem := "256MiB"
-		if strings.HasPrefix(name, "mle") {
-			mem = "64MiB" // the corpus's memory hogs are judged with 64 MiB
-		}
-		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, "-src", src, "-tests", tests, "-mem", mem,
-			"-gocache", gocache, "-json", report)
-		var stderr strings.Builder
-		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-		if err := cmd.Run(); err != nil {
-			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-				return "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
-			}
-		}
-		data, err := os.ReadFile(report)
-		if err != nil {
-			return "", err
-		}
-		var rep struct {
-			Verdict string `json:"verdict"`
-		}
-		if err := json.Unmarshal(data, &rep); err != nil {
-			return "", fmt.Errorf("%s: %v", report, err)
-		}
-		return rep.Verdict, nil
-	}
+	os.Chown(j.gocache, sandbox.DefaultUID, sandbox.DefaultGID)
+	os.MkdirAll(j.reports, 0o755)
 	// Warm the Go build cache once, untimed, so the figure is the steady
 	// state of a judge rather than its first Go compile.
 	if slices.Contains(subs, filepath.Join(dir, "testdata", "sub", "ac.go")) {
 		e.log("judge: warming the Go build cache with ac.go")
-		judge(filepath.Join(dir, "testdata", "sub", "ac.go"))
+		j.verdict(ctx, filepath.Join(dir, "testdata", "sub", "ac.go"))
 	}
 	e.log("judge: %d submissions, %d workers", len(subs), judgeWorkers)
+	return judgeAll(ctx, subs, j)
+}
+
+// judgeCmd runs the judge example's binary on one submission.
+type judgeCmd struct {
+	bin, tests, gocache, reports string
+}
+
+// verdict judges src (the corpus's memory hogs with 64 MiB) and returns the
+// verdict of its JSON report.
+func (j *judgeCmd) verdict(ctx context.Context, src string) (string, error) {
+	name := filepath.Base(src)
+	report := filepath.Join(j.reports, name+".json")
+	mem := "256MiB"
+	if strings.HasPrefix(name, "mle") {
+		mem = "64MiB"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, j.bin, "-src", src, "-tests", j.tests, "-mem", mem,
+		"-gocache", j.gocache, "-json", report)
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			return "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+		}
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		return "", err
+	}
+	var rep struct {
+		Verdict string `json:"verdict"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return "", fmt.Errorf("%s: %v", report, err)
+	}
+	return rep.Verdict, nil
+}
+
+// judgeAll judges subs, judgeWorkers at a time, and checks each verdict
+// against the one the submission's name expects.
+func judgeAll(ctx context.Context, subs []string, j *judgeCmd) judgeResult {
 	var (
 		mu    sync.Mutex
 		res   = judgeResult{Submissions: len(subs), Workers: judgeWorkers}
@@ -99,7 +112,7 @@ func runJudge(ctx context.Context, e *env) judgeResult {
 		go func() {
 			defer wg.Done()
 			for src := range next {
-				got, err := judge(src)
+				got, err := j.verdict(ctx, src)
 				want := expected(filepath.Base(src))
 				mu.Lock()
 				switch {

@@ -132,38 +132,59 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
-	for _, name := range o.only {
+	rs = e.startRunners(ctx, o.only)
+	measure(ctx, rs, o, logf)
+	if ctx.Err() != nil {
+		logf("interrupted")
+		return 2
+	}
+	return e.printReport(ctx, stdout, o, rs)
+}
+
+// startRunners starts a runner per name and warms each up; one that
+// cannot start or run is kept as skipped, with why.
+func (e *env) startRunners(ctx context.Context, names []string) []*runner {
+	var rs []*runner
+	for _, name := range names {
 		r, err := e.newRunner(ctx, name)
 		if err != nil {
 			rs = append(rs, &runner{name: name, skipped: err.Error()})
-			logf("skipping %s: %v", name, err)
+			e.log("skipping %s: %v", name, err)
 			continue
 		}
 		rs = append(rs, r)
 		for i := 0; i < 3; i++ { // starts at all? then a little warm-up
 			if err := r.run(); err != nil {
 				r.skipped = err.Error()
-				logf("skipping %s: %v", r.name, err)
+				e.log("skipping %s: %v", r.name, err)
 				break
 			}
 		}
 	}
+	return rs
+}
 
+// measure takes the latency rounds of every runner, then its throughput
+// with one and two workers.
+func measure(ctx context.Context, rs []*runner, o *options, logf func(string, ...any)) {
 	logf("latency: %d rounds × %d runs per runner", o.rounds, o.runs)
 	latencyRounds(ctx, rs, o.runs, o.rounds)
 	for _, r := range rs {
 		for w := 1; w <= 2 && r.live() && o.duration > 0 && ctx.Err() == nil; w++ {
 			logf("throughput: %s, %d worker(s), %v", r.name, w, o.duration)
+			var err error
 			r.tput[w-1], err = throughput(ctx, r, w, o.duration)
 			if err != nil {
 				r.failed = fmt.Errorf("throughput with %d workers: %w", w, err)
 			}
 		}
 	}
-	if ctx.Err() != nil {
-		logf("interrupted")
-		return 2
-	}
+}
+
+// printReport prints the table (and the judge's figures, with -judge), writes
+// the JSON report (-json) and returns the exit code: 1 when a runner failed
+// or a verdict was not the expected one.
+func (e *env) printReport(ctx context.Context, stdout io.Writer, o *options, rs []*runner) int {
 	rows := results(rs)
 	fmt.Fprintf(stdout, "\nstatic `true`, %d rounds × %d runs per runner, throughput over %v; kernel %s, %d CPUs, load average %s\n\n",
 		o.rounds, o.runs, o.duration, kernel(), numCPU(), loadAvg())
@@ -192,7 +213,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.jsonFile != "" {
 		data, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(o.jsonFile, append(data, '\n'), 0o644); err != nil {
-			logf("%v", err)
+			e.log("%v", err)
 			return 2
 		}
 	}
