@@ -22,15 +22,12 @@ const (
 	StagePrctl
 	StageCgroup
 	StageCgroupJoin // also the command's write to cgroup.procs
-	StageCgroupStats
-	StageCgroupRemove
 	StageBindSource
 	StageChroot
 	StageMountPoint
 	StageLandlock     // the Landlock backend's preparation
 	StageLandlockRule // also the command's landlock_add_rule
 	StageTmpdir
-	StageTmpdirRemove
 
 	// init.
 	StageCloseFDs
@@ -89,15 +86,12 @@ var stageNames = [numStages]string{
 	StagePrctl:            "prctl",
 	StageCgroup:           "cgroup",
 	StageCgroupJoin:       "cgroup join",
-	StageCgroupStats:      "cgroup stats",
-	StageCgroupRemove:     "cgroup remove",
 	StageBindSource:       "bind source",
 	StageChroot:           "chroot",
 	StageMountPoint:       "mount point",
 	StageLandlock:         "landlock",
 	StageLandlockRule:     "landlock rule",
 	StageTmpdir:           "TMPDIR",
-	StageTmpdirRemove:     "remove TMPDIR",
 	StageCloseFDs:         "close fds",
 	StagePdeathsig:        "pdeathsig",
 	StageParentAlive:      "parent alive",
