@@ -106,6 +106,11 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "sbx:", err)
 		return exitSetup
 	}
+	if err != nil {
+		// A step at the run's end failed (a *sandbox.WaitError): the
+		// command's Result stands, and its exit code with it.
+		fmt.Fprintln(os.Stderr, "sbx:", err)
+	}
 	if opts.json {
 		writeJSON(os.Stderr, res)
 	}
