@@ -44,8 +44,10 @@
 // The kernel is shared: a kernel vulnerability reachable through the
 // allowed system calls, CPU side channels, and any resource left unlimited
 // are outside this package's protection. Set MemoryLimit, PidsLimit and a
-// time limit for untrusted code, and prefer a VM-grade runtime (gVisor, a
-// microVM) when hostile code shares a host with valuable targets.
+// time limit for untrusted code, and when hostile code shares a host with
+// valuable targets run it under gVisor: Backend(GVisor) runs the same
+// configuration with runsc, so the command's system calls reach gVisor's
+// user-space kernel (the Sentry) instead of the host's.
 //
 // # Errors and results
 //

@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 	if marker := os.Getenv(landlockCrasherEnv); marker != "" {
 		os.Exit(landlockCrasherMain(marker))
 	}
+	if marker := os.Getenv(gvisorCrasherEnv); marker != "" {
+		os.Exit(gvisorCrasherMain(marker))
+	}
 	// The runtime makes its poller's descriptors on first use: make them now
 	// so that the tests' descriptor counts start from a settled baseline.
 	if r, w, err := os.Pipe(); err == nil {

@@ -58,10 +58,12 @@ type Process struct {
 	ctxErr   error
 	timer    *time.Timer
 	watchers sync.WaitGroup
+	gv       *gvisorRun // a GVisor run's runsc (gvisor_run_linux.go), or nil
 }
 
 // Pid returns the host PID of the sandbox's init, the parent of the
-// command (with a PID namespace, PID 1 inside it).
+// command (with a PID namespace, PID 1 inside it); under GVisor, of the
+// runsc process.
 func (p *Process) Pid() int { return p.pid }
 
 // Kill stops every process of the sandbox. The run ends with Status Killed
@@ -96,6 +98,9 @@ func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
 	}
 	cfg := s.cfg
 	cfg.mounts = append([]mountSpec(nil), cfg.mounts...)
+	if cfg.backend == GVisor {
+		return startGVisorRun(ctx, &cfg, cmd)
+	}
 	if err := cfg.ready(); err != nil {
 		return nil, err
 	}

@@ -59,6 +59,7 @@ type config struct {
 	freshNet bool
 	roots    *rootCache
 	backend  Backend
+	gvisor   gvisorConfig
 
 	landlockBestEffort bool     // see LandlockBestEffort
 	probe              bool     // a backend's availability probe: skip the availability check

@@ -58,6 +58,10 @@ func (p *Process) Wait() (*Result, error) {
 }
 
 func (p *Process) wait() {
+	if p.gv != nil {
+		p.gvisorWait()
+		return
+	}
 	var m child.Msg
 	exited := readMsg(p.report, &m) && m.Kind == child.MsgExited
 	ws, ru := reap(p.pid)

@@ -1,0 +1,365 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
+)
+
+// The same behaviour under every backend: TestBackends runs each case of
+// backendCases in one column per backend. A backend this host cannot run
+// skips its column with the reason its probe gave (Backend.Available runs
+// the backend), also under CI=true (the cgroup v2 VM, say), except where
+// SANDBOX_REQUIRE_BACKENDS names it (.ci/run sets "native,gvisor" on the
+// host, where it installs runsc): there the column must run. Where
+// backends differ on purpose a case says so in one place, with the
+// reason; README's "Backends" section lists the same differences.
+
+// requireBackendsEnv names the backends that must be available (CI).
+const requireBackendsEnv = "SANDBOX_REQUIRE_BACKENDS"
+
+// requireBackend skips t unless this host can run b, and fails where b is
+// required.
+func requireBackend(t testing.TB, b Backend) {
+	t.Helper()
+	err := b.Available()
+	if err == nil {
+		return
+	}
+	for _, name := range strings.Split(os.Getenv(requireBackendsEnv), ",") {
+		if strings.TrimSpace(name) == b.String() {
+			t.Fatalf("%s=%s, but %v", requireBackendsEnv, os.Getenv(requireBackendsEnv), err)
+		}
+	}
+	testutil.SkipProved(t, "the "+b.String()+" backend", err.Error())
+}
+
+// kit is what a case gets: its backend, and sandboxes of it.
+type kit struct {
+	b     Backend
+	probe string // the probe's directory on the host, bound at /probe
+}
+
+// sb returns a sandbox of the column's backend with the probe at /probe.
+func (k *kit) sb() *Sandbox { return New().Backend(k.b).Bind(k.probe, "/probe") }
+
+// run runs argv in sb and returns the result and what it printed.
+func (k *kit) run(t *testing.T, sb *Sandbox, argv ...string) (*Result, string) {
+	t.Helper()
+	res, out := run(t, sb, argv...)
+	t.Logf("%q: %+v", argv, res)
+	return res, out
+}
+
+// backendCases are the behaviours every backend shares.
+var backendCases = []struct {
+	name string
+	run  func(t *testing.T, k *kit)
+}{
+	{"stdin stdout exit code", func(t *testing.T, k *kit) {
+		cmd := exec.Command("sh", "-c", "read x; echo got $x; echo err >&2; exit 7")
+		var out, errOut bytes.Buffer
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader("hello\n"), &out, &errOut
+		res, err := k.sb().Run(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != NonZeroExit || res.ExitCode != 7 || out.String() != "got hello\n" || errOut.String() != "err\n" {
+			t.Errorf("%+v stdout %q stderr %q", res, out.String(), errOut.String())
+		}
+	}},
+	{"exit 0 is OK", func(t *testing.T, k *kit) {
+		if res, out := k.run(t, k.sb(), "true"); res.Status != OK || res.ExitCode != 0 {
+			t.Errorf("%+v %s", res, out)
+		}
+	}},
+	{"files as stdio", func(t *testing.T, k *kit) {
+		// Files are read and written at their offsets, as the caller left
+		// them, and one file may be both stdout and stderr.
+		dir := t.TempDir()
+		in := filepath.Join(dir, "in")
+		os.WriteFile(in, []byte("skipped\nfrom a file\n"), 0o644)
+		fin, _ := os.Open(in)
+		defer fin.Close()
+		fin.Seek(8, 0)
+		fout, _ := os.Create(filepath.Join(dir, "out"))
+		defer fout.Close()
+		fout.WriteString("first\n")
+		cmd := exec.Command("sh", "-c", "cat; echo err >&2")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = fin, fout, fout
+		if res, err := k.sb().Run(cmd); err != nil || res.Status != OK {
+			t.Fatalf("%+v %v", res, err)
+		}
+		fout.WriteString("last\n")
+		if b, _ := os.ReadFile(filepath.Join(dir, "out")); string(b) != "first\nfrom a file\nerr\nlast\n" {
+			t.Errorf("out %q", b)
+		}
+	}},
+	{"signal is Signaled", func(t *testing.T, k *kit) {
+		res, out := k.run(t, k.sb(), "sh", "-c", "kill -SEGV $$")
+		if res.Status != Signaled || res.Signal != syscall.SIGSEGV || res.ExitCode != -1 {
+			t.Errorf("%+v %s", res, out)
+		}
+		// An exit code of 128+n is an exit code, not a signal.
+		res, out = k.run(t, k.sb(), "sh", "-c", "exit 139")
+		if res.Status != NonZeroExit || res.ExitCode != 139 || res.Signal != 0 {
+			t.Errorf("exit 139: %+v %s", res, out)
+		}
+	}},
+	{"command not found", func(t *testing.T, k *kit) {
+		for _, name := range []string{"no-such-command-xyz", "/no/such/file"} {
+			_, _, err := runErr(context.Background(), k.sb(), name)
+			if !errors.Is(err, ErrCommandNotFound) {
+				t.Errorf("%s: err = %v, want ErrCommandNotFound", name, err)
+			}
+		}
+	}},
+	{"identity", func(t *testing.T, k *kit) {
+		res, out := k.run(t, k.sb(), "cat", "/proc/self/status")
+		if res.Status != OK {
+			t.Fatalf("%+v %s", res, out)
+		}
+		for _, re := range []string{`(?m)^Uid:\s+65534\s+65534\s+65534\s+65534$`, `(?m)^Gid:\s+65534\s+65534\s+65534\s+65534$`,
+			`(?m)^CapEff:\s+0+$`, `(?m)^CapPrm:\s+0+$`, `(?m)^CapBnd:\s+0+$`, `(?m)^CapInh:\s+0+$`} {
+			if !regexp.MustCompile(re).MatchString(out) {
+				t.Errorf("%s not in\n%s", re, out)
+			}
+		}
+		if res, out := k.run(t, k.sb().RunAs(1234, 4321), "/probe/probe", "uid"); res.Status != OK || out != "1234 4321\n" {
+			t.Errorf("RunAs: %+v %q", res, out)
+		}
+	}},
+	{"host name", func(t *testing.T, k *kit) {
+		if res, out := k.run(t, k.sb().Hostname("judge-7"), "cat", "/proc/sys/kernel/hostname"); res.Status != OK || out != "judge-7\n" {
+			t.Errorf("%+v %q", res, out)
+		}
+	}},
+	{"environment and directory", func(t *testing.T, k *kit) {
+		cmd := exec.Command("sh", "-c", `echo "$FOO|$PATH|$HOME|$(pwd)"`)
+		cmd.Env, cmd.Dir = []string{"FOO=bar"}, "/tmp"
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		if res, err := k.sb().Run(cmd); err != nil || res.Status != OK {
+			t.Fatalf("%+v %v", res, err)
+		}
+		home := ""
+		if k.b == GVisor {
+			home = "/tmp" // runsc sets HOME from /etc/passwd when the environment has none
+		}
+		if want := "bar|" + defaultPath + "|" + home + "|/tmp\n"; out.String() != want {
+			t.Errorf("got %q, want %q", out.String(), want)
+		}
+	}},
+	{"host files hidden", func(t *testing.T, k *kit) {
+		dir := t.TempDir()
+		os.Chmod(dir, 0o755)
+		secret := filepath.Join(dir, "secret")
+		os.WriteFile(secret, []byte("host secret"), 0o644)
+		for _, p := range []string{secret, "/root", "/home", "/var", "/etc/shadow", "/etc/hostname", "/run"} {
+			if res, out := k.run(t, k.sb(), "/probe/probe", "cat", p); res.Status == OK || strings.Contains(out, "host secret") {
+				t.Errorf("%s readable: %+v %q", p, res, out)
+			}
+		}
+		// The system directories are there, read-only.
+		if res, out := k.run(t, k.sb(), "/probe/probe", "write", "/usr/x"); res.Status != NonZeroExit {
+			t.Errorf("/usr writable: %+v %s", res, out)
+		}
+		if res, out := k.run(t, k.sb(), "/probe/probe", "write", "/x"); res.Status != NonZeroExit {
+			t.Errorf("/ writable: %+v %s", res, out)
+		}
+	}},
+	{"binds and tmpfs", func(t *testing.T, k *kit) {
+		ro, rw := t.TempDir(), t.TempDir()
+		os.Chmod(ro, 0o755)
+		os.Chmod(rw, 0o777)
+		os.WriteFile(filepath.Join(ro, "f"), []byte("bound"), 0o644)
+		sb := k.sb().Bind(ro, "/in").BindWritable(rw, "/out").Tmpfs("/scratch", 1<<20)
+		res, out := k.run(t, sb, "sh", "-c", "cat /in/f && ! echo x 2>/dev/null >/in/g && echo y >/out/g && echo z >/scratch/h && cat /scratch/h")
+		if res.Status != OK || out != "boundz\n" {
+			t.Errorf("%+v %q", res, out)
+		}
+		if b, err := os.ReadFile(filepath.Join(rw, "g")); err != nil || string(b) != "y\n" {
+			t.Errorf("BindWritable: %q %v", b, err)
+		}
+		// Each run's /tmp is its own and starts empty.
+		for range 2 {
+			if res, out := k.run(t, k.sb(), "sh", "-c", "set -- /tmp/*; test \"$1\" = '/tmp/*' && echo x >/tmp/mine"); res.Status != OK {
+				t.Errorf("/tmp: %+v %s", res, out)
+			}
+		}
+	}},
+	{"no network", func(t *testing.T, k *kit) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		if res, out := k.run(t, k.sb(), "/probe/probe", "connect", ln.Addr().String()); res.Status == OK {
+			t.Errorf("reached the host's loopback: %s", out)
+		}
+		if res, out := k.run(t, k.sb(), "/probe/probe", "listen-lo"); res.Status != OK || out != "loopback ok\n" {
+			t.Errorf("own loopback: %+v %s", res, out)
+		}
+	}},
+	{"no host processes", func(t *testing.T, k *kit) {
+		res, out := k.run(t, k.sb(), "/probe/probe", "ls", "/proc")
+		if res.Status != OK {
+			t.Fatalf("%+v %s", res, out)
+		}
+		var pids []string
+		for _, f := range strings.Fields(out) {
+			if _, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, f)
+			}
+		}
+		if len(pids) == 0 || len(pids) > 4 || slices.Contains(pids, strconv.Itoa(os.Getpid())) {
+			t.Errorf("processes visible: %v", pids)
+		}
+	}},
+	{"MemoryLimitExceeded", func(t *testing.T, k *kit) {
+		res, out := k.run(t, k.sb().MemoryLimit(64<<20), "/probe/probe", "alloc", "200")
+		if res.Status != MemoryLimitExceeded {
+			t.Errorf("hog: %+v %s", res, out)
+		}
+		res, out = k.run(t, k.sb().MemoryLimit(256<<20), "/probe/probe", "alloc", "50")
+		if res.Status != OK || res.MemoryPeak < 50<<20 || res.MemoryPeak > 256<<20 {
+			t.Errorf("50 MiB under 256 MiB: %+v %s", res, out)
+		}
+	}},
+	{"CPUTimeLimitExceeded", func(t *testing.T, k *kit) {
+		res, out := k.run(t, k.sb().CPUTimeLimit(time.Second).WallTimeLimit(30*time.Second), "/probe/probe", "spin", "60s")
+		if res.Status != CPUTimeLimitExceeded || res.CPUTime < time.Second || res.CPUTime > 2*time.Second {
+			t.Errorf("%+v %s", res, out)
+		}
+	}},
+	{"CPUQuota", func(t *testing.T, k *kit) {
+		// At half a core a thread that burns 0.5 s of CPU takes about 1 s.
+		res, out := k.run(t, k.sb().CPUQuota(0.5), "/probe/probe", "spin-threads", "1", "500ms")
+		if res.Status != OK {
+			t.Fatalf("%+v %s", res, out)
+		}
+		if ratio := float64(res.WallTime) / float64(res.CPUTime); ratio < 1.6 || ratio > 5 { // over 2 when the machine is busy
+			t.Errorf("wall %v / cpu %v = %.2f, want about 2 (at least 1.6)", res.WallTime, res.CPUTime, ratio)
+		}
+	}},
+	{"WallTimeLimitExceeded", func(t *testing.T, k *kit) {
+		res, out := k.run(t, k.sb().WallTimeLimit(3*time.Second), "/probe/probe", "sleep", "60s")
+		if res.Status != WallTimeLimitExceeded || res.WallTime < 3*time.Second || res.WallTime > 10*time.Second {
+			t.Errorf("%+v %s", res, out)
+		}
+	}},
+	{"OutputLimitExceeded", func(t *testing.T, k *kit) {
+		var buf bytes.Buffer
+		cmd := exec.Command("/probe/probe", "flood", "-")
+		cmd.Stdout = &buf
+		res, err := k.sb().OutputLimit(100_000).WallTimeLimit(30 * time.Second).Run(cmd)
+		if err != nil || res.Status != OutputLimitExceeded || buf.Len() != 100_000 {
+			t.Errorf("%+v %v, got %d bytes", res, err, buf.Len())
+		}
+	}},
+	{"fork bomb under PidsLimit", func(t *testing.T, k *kit) {
+		res, out := k.run(t, k.sb().PidsLimit(64).WallTimeLimit(5*time.Second), "sh", "-c", "b() { b | b & }; b; sleep 1000")
+		if res.Status == OK {
+			t.Errorf("fork bomb exited OK: %+v %s", res, out)
+		}
+	}},
+	{"concurrent runs of one Sandbox", func(t *testing.T, k *kit) {
+		sb := k.sb().MemoryLimit(128 << 20)
+		errs := make(chan error, 4)
+		for i := range 4 {
+			go func() {
+				var out bytes.Buffer
+				cmd := exec.Command("sh", "-c", "echo $1", "sh", strconv.Itoa(i))
+				cmd.Stdout = &out
+				res, err := sb.Run(cmd)
+				if err == nil && (res.Status != OK || out.String() != strconv.Itoa(i)+"\n") {
+					err = fmt.Errorf("run %d: %+v %q", i, res, out.String())
+				}
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	}},
+	{"Kill", func(t *testing.T, k *kit) {
+		p, err := k.sb().Start(exec.Command("sleep", "1000"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Pid() <= 0 {
+			t.Errorf("Pid %d", p.Pid())
+		}
+		time.Sleep(200 * time.Millisecond)
+		p.Kill()
+		res, err := p.Wait()
+		if err != nil || res.Status != Killed {
+			t.Errorf("%+v %v", res, err)
+		}
+		if err := p.Kill(); err != nil {
+			t.Errorf("Kill after Wait: %v", err)
+		}
+	}},
+	{"context", func(t *testing.T, k *kit) {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(time.Second, cancel)
+		res, _, err := runErr(ctx, k.sb(), "sleep", "1000")
+		if !errors.Is(err, context.Canceled) || res == nil || res.Status != Killed {
+			t.Errorf("%+v %v", res, err)
+		}
+	}},
+	{"bad bind source", func(t *testing.T, k *kit) {
+		_, _, err := runErr(context.Background(), k.sb().Bind("/no/such/dir", "/x"), "true")
+		var se *SetupError
+		if !errors.As(err, &se) || se.Path != "/no/such/dir" || !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("err = %v", err)
+		}
+	}},
+}
+
+// TestBackends runs every case of backendCases under every backend.
+func TestBackends(t *testing.T) {
+	requireRoot(t)
+	dir := probe(t)
+	for _, b := range []Backend{Native, Landlock, GVisor} {
+		t.Run(b.String(), func(t *testing.T) {
+			requireBackend(t, b)
+			checkLeaks(t)
+			checkCgroups(t)
+			checkRunDirs(t)
+			k := &kit{b: b, probe: dir}
+			for _, c := range backendCases {
+				t.Run(c.name, func(t *testing.T) { c.run(t, k) })
+			}
+		})
+	}
+}
+
+// checkRunDirs fails the test if a GVisor run leaves its directory.
+func checkRunDirs(t *testing.T) {
+	own := fmt.Sprintf("sandbox-%d-", os.Getpid())
+	t.Cleanup(func() {
+		ents, _ := os.ReadDir(gvisorBase)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), own) {
+				t.Errorf("run directory left behind: %s", filepath.Join(gvisorBase, e.Name()))
+			}
+		}
+	})
+}
