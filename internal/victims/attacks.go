@@ -198,20 +198,35 @@ func Lookup(name string) (Attack, bool) {
 	return Attack{}, false
 }
 
+// Column is an extra column of the README's table, e.g. how a backend
+// other than the default one fares against each attack.
+type Column struct {
+	Header string
+	Cell   func(Attack) string
+}
+
 // MarkdownTable returns the README's table of attacks:
-// "| attack | class | what it tries | Landlock backend |", one row per
-// attack, in order; the last column is "stopped", or "**not stopped**"
-// and the LandlockGap.
-func MarkdownTable() string {
+// "| attack | class | what it tries | Landlock backend |", then one column
+// per extra column, one row per attack, in order; the Landlock column is
+// "stopped", or "**not stopped**" and the LandlockGap.
+func MarkdownTable(extra ...Column) string {
 	var b strings.Builder
-	b.WriteString("| attack | class | what it tries | Landlock backend |\n| --- | --- | --- | --- |\n")
 	esc := strings.NewReplacer("|", `\|`)
+	b.WriteString("| attack | class | what it tries | Landlock backend |")
+	for _, c := range extra {
+		fmt.Fprintf(&b, " %s |", esc.Replace(c.Header))
+	}
+	b.WriteString("\n| --- | --- | --- | --- |" + strings.Repeat(" --- |", len(extra)) + "\n")
 	for _, a := range Attacks {
 		ll := "stopped"
 		if a.LandlockGap != "" {
 			ll = "**not stopped**: " + esc.Replace(a.LandlockGap)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", a.Name, esc.Replace(a.Class), esc.Replace(a.Description), ll)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |", a.Name, esc.Replace(a.Class), esc.Replace(a.Description), ll)
+		for _, c := range extra {
+			fmt.Fprintf(&b, " %s |", esc.Replace(c.Cell(a)))
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }
