@@ -3,7 +3,7 @@
 // Command judge is an online-judge runner built on
 // github.com/sandboxkit/sandbox:
 //
-//	judge -lang c|cpp|python|go -src FILE -tests DIR [-time 1s] [-mem 256MiB] [-json FILE] [-all] [-backend native|landlock|gvisor] [-interactor FILE]
+//	judge -lang c|cpp|python|go -src FILE -tests DIR [-time 1s] [-mem 256MiB] [-json FILE] [-all] [-backend native|landlock|gvisor] [-compile-backend B] [-interactor FILE]
 //
 // It compiles the submission inside a sandbox (compilers parse untrusted
 // input), runs it on every DIR/NAME.in in a fresh sandbox with the limits,
@@ -105,6 +105,7 @@ func run(args []string) int {
 	gocache := fs.String("gocache", "", "host directory shared as GOCACHE by Go compiles (trusted)")
 	backendName := fs.String("backend", "native", "isolation backend: native, landlock or gvisor")
 	interactor := fs.String("interactor", "", "source of the interactor: the problem is interactive")
+	compileName := fs.String("compile-backend", "", "isolation backend of the compile step (default: -backend)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -121,6 +122,15 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "judge: -backend: unknown backend %q\n", *backendName)
 		return 2
 	}
+	var compileBackend *sandbox.Backend
+	if *compileName != "" {
+		b, ok := sandbox.ParseBackend(*compileName)
+		if !ok {
+			fmt.Fprintf(os.Stderr, "judge: -compile-backend: unknown backend %q\n", *compileName)
+			return 2
+		}
+		compileBackend = &b
+	}
 	if *lang == "" {
 		*lang = languageOf(*src)
 	}
@@ -128,7 +138,7 @@ func run(args []string) int {
 	defer stop()
 	rep, err := Judge(ctx, Config{
 		Lang: *lang, Source: *src, TestsDir: *tests,
-		TimeLimit: *limit, MemoryLimit: memBytes, RunAll: *all, GoCache: *gocache, Backend: backend,
+		TimeLimit: *limit, MemoryLimit: memBytes, RunAll: *all, GoCache: *gocache, Backend: backend, CompileBackend: compileBackend,
 		Interactor: *interactor,
 	})
 	if err != nil {
