@@ -152,6 +152,13 @@ func benchFile(b *testing.B) *os.File {
 	return f
 }
 
+// BenchmarkRunGVisor: the same run under the GVisor backend (runsc), for
+// the ratio to BenchmarkRun.
+func BenchmarkRunGVisor(b *testing.B) {
+	requireBackend(b, GVisor)
+	benchSandbox(b, New().Backend(GVisor))
+}
+
 // BenchmarkRunParallel: concurrent callers of one Sandbox.
 func BenchmarkRunParallel(b *testing.B) { benchParallel(b, New()) }
 

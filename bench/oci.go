@@ -16,11 +16,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ociRunner runs the static true as a container through crun or runc, from
-// a minimal bundle (the runtime's own `spec`, with args ["/true"], no
-// terminal, and a rootfs holding only the static true) and a private state
-// directory, both under the temp dir.
-func (e *env) ociRunner(ctx context.Context, name string) (*runner, error) {
+// ociRunner runs the static true as a container through crun, runc or
+// runsc, from a minimal bundle (the runtime's own `spec`, with args
+// ["/true"], no terminal, and a rootfs holding only the static true) and a
+// private state directory, both under the temp dir. flags go before the
+// runtime's run command.
+func (e *env) ociRunner(ctx context.Context, name string, flags ...string) (*runner, error) {
 	bin, err := e.lookOrInstall(name, name)
 	if err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func (e *env) ociRunner(ctx context.Context, name string) (*runner, error) {
 	var launch *nsLauncher
 	args := func() []string {
 		id := fmt.Sprintf("sbxbench-%d-%d", os.Getpid(), seq.Add(1))
-		return []string{"--root", state, "run", "--bundle", bundle, id}
+		return append(append([]string{"--root", state}, flags...), "run", "--bundle", bundle, id)
 	}
 	run := func() error {
 		a := args()

@@ -26,6 +26,7 @@ type runner struct {
 	inProc bool // runs in this process: its Go heap per run is reported
 	run    func() error
 	close  func()
+	slow   int // runs per round are divided by this (a runner ~100× slower)
 
 	lat     []time.Duration // per-run latencies from the rounds
 	alloc   uint64          // TotalAlloc over the rounds' runs
@@ -228,7 +229,7 @@ func (e *env) bwrapRunner() (*runner, error) {
 }
 
 // runnerNames are the runners in table order.
-var runnerNames = []string{"exec", "library", "library+limits", "library+file-stdout", "landlock", "landlock+limits", "sbx", "bubblewrap", "crun", "runc"}
+var runnerNames = []string{"exec", "library", "library+limits", "library+file-stdout", "landlock", "landlock+limits", "sbx", "bubblewrap", "crun", "runc", "gvisor", "runsc"}
 
 // newRunner sets up the runner called name.
 func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
@@ -249,6 +250,21 @@ func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
 		return e.bwrapRunner()
 	case "crun", "runc":
 		return e.ociRunner(ctx, name)
+	case "gvisor":
+		if err := sandbox.GVisor.Available(); err != nil {
+			return nil, err
+		}
+		r, err := e.libRunner(name, sandbox.New().Backend(sandbox.GVisor), nil)
+		if r != nil {
+			r.slow = gvisorSlow
+		}
+		return r, err
+	case "runsc":
+		r, err := e.ociRunner(ctx, name, "--network", "none")
+		if r != nil {
+			r.slow = gvisorSlow
+		}
+		return r, err
 	}
 	return nil, fmt.Errorf("unknown runner %q (want one of %s)", name, strings.Join(runnerNames, ","))
 }
@@ -260,6 +276,10 @@ func kernel() string {
 	}
 	return unix.ByteSliceToString(u.Release[:])
 }
+
+// gvisorSlow divides the runs per round of the gVisor runners, each run
+// about a hundred times a Native one.
+const gvisorSlow = 10
 
 func numCPU() int { return runtime.NumCPU() }
 
