@@ -38,6 +38,8 @@ type options struct {
 	dir      string
 	setEnv   []string
 	backend  string
+	runsc    string
+	platform string
 
 	landlockBestEffort bool
 }
@@ -70,6 +72,8 @@ func parseFlags(args []string) (*options, []string, error) {
 	fs.StringVar(&o.dir, "dir", "", "working directory inside the sandbox (default /)")
 	fs.StringVar(&o.backend, "backend", "native", "isolation backend: native, landlock or gvisor")
 	fs.BoolVar(&o.landlockBestEffort, "landlock-best-effort", false, "with --backend landlock: run without the layers an older kernel's Landlock lacks")
+	fs.StringVar(&o.runsc, "runsc", "", "the runsc binary of --backend gvisor (default: runsc on PATH)")
+	fs.StringVar(&o.platform, "gvisor-platform", "", "the gVisor platform: systrap, kvm or ptrace (default: the fastest that works here)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, usage(fs)
@@ -102,6 +106,12 @@ func (o *options) sandbox() (*sandbox.Sandbox, error) {
 	sb.Backend(b)
 	if o.landlockBestEffort {
 		sb.LandlockBestEffort()
+	}
+	if o.runsc != "" {
+		sb.RunscPath(o.runsc)
+	}
+	if o.platform != "" {
+		sb.GVisorPlatform(o.platform)
 	}
 	if o.hostname != "" {
 		sb.Hostname(o.hostname)
