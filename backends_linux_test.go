@@ -298,6 +298,14 @@ var backendCases = []struct {
 			}
 		}
 	}},
+	{"Interact", func(t *testing.T, k *kit) {
+		in, err := Interact(context.Background(),
+			k.sb().WallTimeLimit(30*time.Second), exec.Command("sh", "-c", "read x; echo $((x+1))"),
+			k.sb().WallTimeLimit(30*time.Second), exec.Command("sh", "-c", `echo 41; read y; test "$y" = 42`))
+		if err != nil || in.Result.Status != OK || in.PeerResult.Status != OK {
+			t.Errorf("%+v %v", in, err)
+		}
+	}},
 	{"Kill", func(t *testing.T, k *kit) {
 		p, err := k.sb().Start(exec.Command("sleep", "1000"))
 		if err != nil {
