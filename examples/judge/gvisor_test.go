@@ -59,7 +59,7 @@ func TestJudgeCorpusGVisor(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			judgeOne(t, src, Config{Backend: sandbox.GVisor, CompileBackend: &native, GoCache: gocache})
+			judgeOne(t, src, Config{Backend: sandbox.GVisor, CompileBackend: &native, GoCache: gocache}, gvisorVerdicts)
 		})
 		leftovers.check(t, name)
 	}
@@ -74,15 +74,24 @@ func TestJudgeCompileGVisor(t *testing.T) {
 	leftovers := checkLeftovers(t)
 	for _, src := range []string{"testdata/sub/ac.c", "testdata/sub/ac.cpp", "testdata/sub/ac.py", "testdata/sub/ce.c"} {
 		t.Run(filepath.Base(src), func(t *testing.T) {
-			judgeOne(t, src, Config{Backend: sandbox.GVisor})
+			judgeOne(t, src, Config{Backend: sandbox.GVisor}, nil)
 		})
 		leftovers.check(t, src)
 	}
 }
 
+// gvisorVerdicts are the submissions whose verdict under GVisor differs
+// from the one their name promises, by the part of their name before the
+// extension. ac_lock.* prints the sum only when it cannot take a lock on a
+// shared file, the judge's proxy for the channel a lock on a shared inode
+// would be between concurrent runs: under GVisor it takes the lock, which
+// stays inside its own Sentry (the sandbox package's
+// TestGVisorNoInodeChannel), so there is no channel, and it answers WA.
+var gvisorVerdicts = map[string][]Verdict{"ac_lock": {WA}}
+
 // judgeOne judges src with cfg (its limits as TestJudgeCorpus's) and
-// checks the verdict its name promises.
-func judgeOne(t *testing.T, src string, cfg Config) {
+// checks the verdict its name promises, or the one differ gives.
+func judgeOne(t *testing.T, src string, cfg Config, differ map[string][]Verdict) {
 	t.Helper()
 	name := filepath.Base(src)
 	lang := languageOf(name)
@@ -99,7 +108,11 @@ func judgeOne(t *testing.T, src string, cfg Config) {
 	}
 	var table bytes.Buffer
 	rep.WriteTable(&table)
-	if want := expectedVerdicts(name); !contains(want, rep.Verdict) {
+	want := expectedVerdicts(name)
+	if v, ok := differ[strings.SplitN(name, ".", 2)[0]]; ok {
+		want = v
+	}
+	if !contains(want, rep.Verdict) {
 		t.Fatalf("verdict %s, want one of %v\n%s", rep.Verdict, want, table.String())
 	}
 	if strings.HasPrefix(name, "re.") {
