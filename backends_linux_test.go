@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -304,6 +305,30 @@ var backendCases = []struct {
 			k.sb().WallTimeLimit(30*time.Second), exec.Command("sh", "-c", `echo 41; read y; test "$y" = 42`))
 		if err != nil || in.Result.Status != OK || in.PeerResult.Status != OK {
 			t.Errorf("%+v %v", in, err)
+		}
+	}},
+	{"run outlives the thread that started it", func(t *testing.T, k *kit) {
+		// A parent-death signal fires when the forking thread exits
+		// (go.dev/issue/27505); this thread exits with its goroutine.
+		started := make(chan *Process, 1)
+		errs := make(chan error, 1)
+		go func() {
+			runtime.LockOSThread() // never unlocked
+			p, err := k.sb().Start(exec.Command("sh", "-c", "sleep 2; echo done"))
+			if err != nil {
+				errs <- err
+				return
+			}
+			started <- p
+		}()
+		var p *Process
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case p = <-started:
+		}
+		if res, err := p.Wait(); err != nil || res.Status != OK {
+			t.Errorf("the run died with the thread that started it: %+v %v", res, err)
 		}
 	}},
 	{"Kill", func(t *testing.T, k *kit) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,7 +171,7 @@ func startGVisor(ctx context.Context, cfg *config, cmd *exec.Cmd, h *gvisorHost)
 	}
 	p.debug("runsc run", zap.String("dir", gv.dir), zap.String("platform", h.platform), zap.String("cgroup", gv.cgroupsPath))
 	p.started = time.Now()
-	if err := rc.Start(); err != nil {
+	if err := startRunsc(rc); err != nil {
 		return nil, &SetupError{Stage: "runsc", Index: -1, Path: h.runsc, Err: err}
 	}
 	gv.cmd = rc
@@ -202,6 +203,36 @@ func startGVisor(ctx context.Context, cfg *config, cmd *exec.Cmd, h *gvisorHost)
 	go gv.log.read()
 	return p, nil
 }
+
+// startRunsc starts cmd from the runsc starter's thread: runsc's
+// parent-death signal fires when the thread that forked it exits, not the
+// process (go.dev/issue/27505), and a caller's thread may exit (that of a
+// goroutine that ends while locked to it). The starter thread never does.
+func startRunsc(cmd *exec.Cmd) error {
+	req := runscReq{cmd: cmd, err: make(chan error, 1)}
+	runscStarter() <- req
+	return <-req.err
+}
+
+type runscReq struct {
+	cmd *exec.Cmd
+	err chan error
+}
+
+// runscStarter starts, once, the goroutine that starts every runsc, locked
+// to an OS thread of its own for the life of the process. (cmd.Start only
+// forks and execs there: runsc's stdio are files, so no copying goroutine
+// starts.)
+var runscStarter = sync.OnceValue(func() chan<- runscReq {
+	ch := make(chan runscReq)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread lives as long as the process
+		for req := range ch {
+			req.err <- req.cmd.Start()
+		}
+	}()
+	return ch
+})
 
 // gvisorBootTime bounds how long runsc may take to start the command.
 const gvisorBootTime = 30 * time.Second
