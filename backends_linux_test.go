@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
@@ -329,6 +331,34 @@ var backendCases = []struct {
 		}
 		if res, err := p.Wait(); err != nil || res.Status != OK {
 			t.Errorf("the run died with the thread that started it: %+v %v", res, err)
+		}
+	}},
+	{"terminal restored", func(t *testing.T, k *kit) {
+		ptmx, pts := openPTY(t)
+		defer ptmx.Close()
+		defer pts.Close()
+		unix.IoctlSetWinsize(int(pts.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: 80})
+		before, err := unix.IoctlGetTermios(int(pts.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("python3", "-c", "import fcntl, struct, termios, tty\ntry:\n  tty.setraw(0)\n"+
+			"except termios.error:\n  print('not a terminal'); exit()\n"+
+			"fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 10, 20, 0, 0))\nprint(termios.tcgetattr(0)[3] & termios.ECHO)")
+		cmd.Stdin = pts
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		res, err := k.sb().Run(cmd)
+		// Under GVisor (runsc 20221219) a terminal handed in is a plain
+		// host file to the Sentry: terminal ioctls fail with ENOTTY.
+		if err != nil || res.Status != OK || (out.String() != "0\n" && (k.b != GVisor || out.String() != "not a terminal\n")) {
+			t.Fatalf("the command did not change the terminal: %+v %v %q", res, err, out.String())
+		}
+		if after, err := unix.IoctlGetTermios(int(pts.Fd()), unix.TCGETS); err != nil || *after != *before {
+			t.Errorf("termios changed: %+v, was %+v (%v)", after, before, err)
+		}
+		if ws, _ := unix.IoctlGetWinsize(int(pts.Fd()), unix.TIOCGWINSZ); ws == nil || ws.Row != 24 || ws.Col != 80 {
+			t.Errorf("window size changed: %+v", ws)
 		}
 	}},
 	{"Kill", func(t *testing.T, k *kit) {

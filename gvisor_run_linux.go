@@ -138,6 +138,7 @@ func startGVisor(ctx context.Context, cfg *config, cmd *exec.Cmd, h *gvisorHost)
 		}
 		return nil, &SetupError{Stage: "stdio", Index: -1, Err: err}
 	}
+	p.ttys = saveTerminals(callerFiles(p.io))
 	files := p.io.files
 	logR, logW, err := os.Pipe()
 	if err != nil {
@@ -374,6 +375,7 @@ func (p *Process) gvisorCleanupFailed() {
 		p.gv.log.r.Close()
 	}
 	p.gv.removeAll(p.cg)
+	restoreTerminals(p.ttys)
 	close(p.done)
 }
 
@@ -450,6 +452,8 @@ func (p *Process) gvisorWait() {
 	if err := gv.removeAll(p.cg); err != nil && p.err == nil {
 		p.err = &SetupError{Stage: "gvisor cleanup", Index: -1, Path: gv.dir, Err: err}
 	}
+	// Every process of the run is gone: nothing changes its terminals now.
+	restoreTerminals(p.ttys)
 	p.finishIO()
 	p.mu.Lock()
 	p.finished = true
