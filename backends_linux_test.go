@@ -27,10 +27,12 @@ import (
 // backendCases in one column per backend. A backend this host cannot run
 // skips its column with the reason its probe gave (Backend.Available runs
 // the backend), also under CI=true (the cgroup v2 VM, say), except where
-// SANDBOX_REQUIRE_BACKENDS names it (.ci/run sets "native,gvisor" on the
-// host, where it installs runsc): there the column must run. Where
+// SANDBOX_REQUIRE_BACKENDS names it (.ci/run sets "native,landlock,gvisor"
+// on the host, where it installs runsc): there the column must run. Where
 // backends differ on purpose a case says so in one place, with the
-// reason; README's "Backends" section lists the same differences.
+// reason; README's sections on the Landlock and GVisor backends list the
+// same differences. Under Landlock, which has no mount namespace, host
+// directories are bound in place (kit.place).
 
 // requireBackendsEnv names the backends that must be available (CI).
 const requireBackendsEnv = "SANDBOX_REQUIRE_BACKENDS"
@@ -54,11 +56,23 @@ func requireBackend(t testing.TB, b Backend) {
 // kit is what a case gets: its backend, and sandboxes of it.
 type kit struct {
 	b     Backend
-	probe string // the probe's directory on the host, bound at /probe
+	probe string // the probe's directory on the host
+	bin   string // the probe program inside the sandbox
 }
 
-// sb returns a sandbox of the column's backend with the probe at /probe.
-func (k *kit) sb() *Sandbox { return New().Backend(k.b).Bind(k.probe, "/probe") }
+// place is where the host's dir shows in the sandbox when a case asks for
+// dst: there, or in place under Landlock (no mount namespace).
+func (k *kit) place(dir, dst string) string {
+	if k.b == Landlock {
+		return dir
+	}
+	return dst
+}
+
+// sb returns a sandbox of the column's backend with the probe bound.
+func (k *kit) sb() *Sandbox {
+	return New().Backend(k.b).Bind(k.probe, k.place(k.probe, "/probe"))
+}
 
 // run runs argv in sb and returns the result and what it printed.
 func (k *kit) run(t *testing.T, sb *Sandbox, argv ...string) (*Result, string) {
@@ -142,11 +156,18 @@ var backendCases = []struct {
 				t.Errorf("%s not in\n%s", re, out)
 			}
 		}
-		if res, out := k.run(t, k.sb().RunAs(1234, 4321), "/probe/probe", "uid"); res.Status != OK || out != "1234 4321\n" {
+		if res, out := k.run(t, k.sb().RunAs(1234, 4321), k.bin, "uid"); res.Status != OK || out != "1234 4321\n" {
 			t.Errorf("RunAs: %+v %q", res, out)
 		}
 	}},
 	{"host name", func(t *testing.T, k *kit) {
+		if k.b == Landlock { // no UTS namespace: refused, not ignored
+			_, _, err := runErr(context.Background(), k.sb().Hostname("judge-7"), "true")
+			if ce := (*ConfigError)(nil); !errors.As(err, &ce) || ce.Method != "Hostname" {
+				t.Errorf("Hostname under Landlock: %v, want a *ConfigError", err)
+			}
+			return
+		}
 		if res, out := k.run(t, k.sb().Hostname("judge-7"), "cat", "/proc/sys/kernel/hostname"); res.Status != OK || out != "judge-7\n" {
 			t.Errorf("%+v %q", res, out)
 		}
@@ -173,25 +194,34 @@ var backendCases = []struct {
 		secret := filepath.Join(dir, "secret")
 		os.WriteFile(secret, []byte("host secret"), 0o644)
 		for _, p := range []string{secret, "/root", "/home", "/var", "/etc/shadow", "/etc/hostname", "/run"} {
-			if res, out := k.run(t, k.sb(), "/probe/probe", "cat", p); res.Status == OK || strings.Contains(out, "host secret") {
+			if res, out := k.run(t, k.sb(), k.bin, "cat", p); res.Status == OK || strings.Contains(out, "host secret") {
 				t.Errorf("%s readable: %+v %q", p, res, out)
 			}
 		}
 		// The system directories are there, read-only.
-		if res, out := k.run(t, k.sb(), "/probe/probe", "write", "/usr/x"); res.Status != NonZeroExit {
+		if res, out := k.run(t, k.sb(), k.bin, "write", "/usr/x"); res.Status != NonZeroExit {
 			t.Errorf("/usr writable: %+v %s", res, out)
 		}
-		if res, out := k.run(t, k.sb(), "/probe/probe", "write", "/x"); res.Status != NonZeroExit {
+		if res, out := k.run(t, k.sb(), k.bin, "write", "/x"); res.Status != NonZeroExit {
 			t.Errorf("/ writable: %+v %s", res, out)
 		}
 	}},
 	{"binds and tmpfs", func(t *testing.T, k *kit) {
 		ro, rw := t.TempDir(), t.TempDir()
+		os.Chmod(filepath.Dir(ro), 0o755) // reached by path under Landlock
 		os.Chmod(ro, 0o755)
 		os.Chmod(rw, 0o777)
 		os.WriteFile(filepath.Join(ro, "f"), []byte("bound"), 0o644)
-		sb := k.sb().Bind(ro, "/in").BindWritable(rw, "/out").Tmpfs("/scratch", 1<<20)
-		res, out := k.run(t, sb, "sh", "-c", "cat /in/f && ! echo x 2>/dev/null >/in/g && echo y >/out/g && echo z >/scratch/h && cat /scratch/h")
+		in, outDir, scratch, tmp := k.place(ro, "/in"), k.place(rw, "/out"), "/scratch", "/tmp"
+		sb := k.sb().Bind(ro, in).BindWritable(rw, outDir)
+		if k.b == Landlock {
+			// No mount namespace: no Tmpfs (a *ConfigError), and the
+			// run's own writable directory is $TMPDIR, not /tmp.
+			scratch, tmp = "$TMPDIR", "$TMPDIR"
+		} else {
+			sb.Tmpfs(scratch, 1<<20)
+		}
+		res, out := k.run(t, sb, "sh", "-c", "cat "+in+"/f && ! echo x 2>/dev/null >"+in+"/g && echo y >"+outDir+"/g && echo z >"+scratch+"/h && cat "+scratch+"/h")
 		if res.Status != OK || out != "boundz\n" {
 			t.Errorf("%+v %q", res, out)
 		}
@@ -200,7 +230,7 @@ var backendCases = []struct {
 		}
 		// Each run's /tmp is its own and starts empty.
 		for range 2 {
-			if res, out := k.run(t, k.sb(), "sh", "-c", "set -- /tmp/*; test \"$1\" = '/tmp/*' && echo x >/tmp/mine"); res.Status != OK {
+			if res, out := k.run(t, k.sb(), "sh", "-c", "set -- "+tmp+"/*; test \"$1\" = \""+tmp+"/*\" && echo x >"+tmp+"/mine"); res.Status != OK {
 				t.Errorf("/tmp: %+v %s", res, out)
 			}
 		}
@@ -211,15 +241,21 @@ var backendCases = []struct {
 			t.Fatal(err)
 		}
 		defer ln.Close()
-		if res, out := k.run(t, k.sb(), "/probe/probe", "connect", ln.Addr().String()); res.Status == OK {
+		if res, out := k.run(t, k.sb(), k.bin, "connect", ln.Addr().String()); res.Status == OK {
 			t.Errorf("reached the host's loopback: %s", out)
 		}
-		if res, out := k.run(t, k.sb(), "/probe/probe", "listen-lo"); res.Status != OK || out != "loopback ok\n" {
+		res, out := k.run(t, k.sb(), k.bin, "listen-lo")
+		if k.b == Landlock {
+			// No network namespace: no socket at all, so no loopback.
+			if res.Status == OK {
+				t.Errorf("a socket under Landlock: %s", out)
+			}
+		} else if res.Status != OK || out != "loopback ok\n" {
 			t.Errorf("own loopback: %+v %s", res, out)
 		}
 	}},
 	{"no host processes", func(t *testing.T, k *kit) {
-		res, out := k.run(t, k.sb(), "/probe/probe", "ls", "/proc")
+		res, out := k.run(t, k.sb(), k.bin, "ls", "/proc")
 		if res.Status != OK {
 			t.Fatalf("%+v %s", res, out)
 		}
@@ -229,29 +265,37 @@ var backendCases = []struct {
 				pids = append(pids, f)
 			}
 		}
+		if k.b == Landlock {
+			// No PID namespace: host processes are listed, as to any user
+			// (README: "What a command can still see").
+			if !slices.Contains(pids, strconv.Itoa(os.Getpid())) {
+				t.Errorf("Landlock: the embedder is not listed: %v", pids)
+			}
+			return
+		}
 		if len(pids) == 0 || len(pids) > 4 || slices.Contains(pids, strconv.Itoa(os.Getpid())) {
 			t.Errorf("processes visible: %v", pids)
 		}
 	}},
 	{"MemoryLimitExceeded", func(t *testing.T, k *kit) {
-		res, out := k.run(t, k.sb().MemoryLimit(64<<20), "/probe/probe", "alloc", "200")
+		res, out := k.run(t, k.sb().MemoryLimit(64<<20), k.bin, "alloc", "200")
 		if res.Status != MemoryLimitExceeded {
 			t.Errorf("hog: %+v %s", res, out)
 		}
-		res, out = k.run(t, k.sb().MemoryLimit(256<<20), "/probe/probe", "alloc", "50")
+		res, out = k.run(t, k.sb().MemoryLimit(256<<20), k.bin, "alloc", "50")
 		if res.Status != OK || res.MemoryPeak < 50<<20 || res.MemoryPeak > 256<<20 {
 			t.Errorf("50 MiB under 256 MiB: %+v %s", res, out)
 		}
 	}},
 	{"CPUTimeLimitExceeded", func(t *testing.T, k *kit) {
-		res, out := k.run(t, k.sb().CPUTimeLimit(time.Second).WallTimeLimit(30*time.Second), "/probe/probe", "spin", "60s")
+		res, out := k.run(t, k.sb().CPUTimeLimit(time.Second).WallTimeLimit(30*time.Second), k.bin, "spin", "60s")
 		if res.Status != CPUTimeLimitExceeded || res.CPUTime < time.Second || res.CPUTime > 2*time.Second {
 			t.Errorf("%+v %s", res, out)
 		}
 	}},
 	{"CPUQuota", func(t *testing.T, k *kit) {
 		// At half a core a thread that burns 0.5 s of CPU takes about 1 s.
-		res, out := k.run(t, k.sb().CPUQuota(0.5), "/probe/probe", "spin-threads", "1", "500ms")
+		res, out := k.run(t, k.sb().CPUQuota(0.5), k.bin, "spin-threads", "1", "500ms")
 		if res.Status != OK {
 			t.Fatalf("%+v %s", res, out)
 		}
@@ -260,14 +304,14 @@ var backendCases = []struct {
 		}
 	}},
 	{"WallTimeLimitExceeded", func(t *testing.T, k *kit) {
-		res, out := k.run(t, k.sb().WallTimeLimit(3*time.Second), "/probe/probe", "sleep", "60s")
+		res, out := k.run(t, k.sb().WallTimeLimit(3*time.Second), k.bin, "sleep", "60s")
 		if res.Status != WallTimeLimitExceeded || res.WallTime < 3*time.Second || res.WallTime > 10*time.Second {
 			t.Errorf("%+v %s", res, out)
 		}
 	}},
 	{"OutputLimitExceeded", func(t *testing.T, k *kit) {
 		var buf bytes.Buffer
-		cmd := exec.Command("/probe/probe", "flood", "-")
+		cmd := exec.Command(k.bin, "flood", "-")
 		cmd.Stdout = &buf
 		res, err := k.sb().OutputLimit(100_000).WallTimeLimit(30 * time.Second).Run(cmd)
 		if err != nil || res.Status != OutputLimitExceeded || buf.Len() != 100_000 {
@@ -388,7 +432,7 @@ var backendCases = []struct {
 		}
 	}},
 	{"bad bind source", func(t *testing.T, k *kit) {
-		_, _, err := runErr(context.Background(), k.sb().Bind("/no/such/dir", "/x"), "true")
+		_, _, err := runErr(context.Background(), k.sb().Bind("/no/such/dir", k.place("/no/such/dir", "/x")), "true")
 		var se *SetupError
 		if !errors.As(err, &se) || se.Path != "/no/such/dir" || !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("err = %v", err)
@@ -407,6 +451,7 @@ func TestBackends(t *testing.T) {
 			checkCgroups(t)
 			checkRunDirs(t)
 			k := &kit{b: b, probe: dir}
+			k.bin = k.place(dir, "/probe") + "/probe"
 			for _, c := range backendCases {
 				t.Run(c.name, func(t *testing.T) { c.run(t, k) })
 			}
