@@ -30,6 +30,7 @@ var gvisorSentryOnly = map[string]struct {
 	"proc-1-cmdline":  {"the command is PID 1: its own command line", `ESCAPED proc-1-cmdline`},
 	"proc-1-status":   {"the command is PID 1: its own status", `ESCAPED proc-1-status`},
 	"proc-1-fd":       {"the command is PID 1: its own stdio", `ESCAPED proc-1-fd: readlink /proc/1/fd/\d+ -> host:\[\d+\]`},
+	"kill-parent":     {"the command is PID 1: getppid() is 0, and kill(0) its own process group", `ESCAPED kill-parent: kill\(0, 0\) succeeded`},
 	"kill-init":       {"the command is PID 1: it kills itself", "signal 9"},
 	// runsc 20221219 has neither call (ENOSYS); later ones do.
 	"process-vm-readv": {"the command is PID 1: its own memory", `ESCAPED process-vm-readv: process_vm_readv\(1\)`},
