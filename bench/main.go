@@ -115,7 +115,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logf("%v", err)
 		return 2
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err := removeTemp(dir); err != nil {
+			logf("%v", err)
+		}
+	}()
 	// The sandboxed true runs as nobody: it must be able to reach the dir.
 	os.Chmod(dir, 0o755)
 	e := &env{dir: dir, modRoot: root, install: o.install, log: logf}
