@@ -459,15 +459,31 @@ func TestBackends(t *testing.T) {
 	}
 }
 
-// checkRunDirs fails the test if a GVisor run leaves its directory.
+// checkRunDirs fails the test if a GVisor run of this process leaves
+// anything of its own behind: its directory, a mount below it (newer
+// runsc pins a network namespace at <--root>/null-netns), or a runsc,
+// Sentry or Gofer process (their command lines name the directory).
 func checkRunDirs(t *testing.T) {
-	own := fmt.Sprintf("sandbox-%d-", os.Getpid())
+	own := filepath.Join(gvisorBase, fmt.Sprintf("sandbox-%d-", os.Getpid()))
 	t.Cleanup(func() {
-		ents, _ := os.ReadDir(gvisorBase)
-		for _, e := range ents {
-			if strings.HasPrefix(e.Name(), own) {
-				t.Errorf("run directory left behind: %s", filepath.Join(gvisorBase, e.Name()))
+		dirs, _ := filepath.Glob(own + "*")
+		for _, d := range dirs {
+			t.Errorf("run directory left behind: %s", d)
+		}
+		b, _ := os.ReadFile("/proc/self/mountinfo")
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, " "+own) {
+				t.Errorf("mount left behind: %s", line)
 			}
+		}
+		// runsc is reaped before Wait returns; the Sentry and the Gofer
+		// are killed with the run's cgroup, and may take a moment to go.
+		deadline := time.Now().Add(2 * time.Second)
+		for len(processesWith(own)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if pids := processesWith(own); len(pids) > 0 {
+			t.Errorf("runsc processes left behind: %v", pids)
 		}
 	})
 }

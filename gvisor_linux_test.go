@@ -247,8 +247,20 @@ func TestGVisorEmbedderKilled(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("crasher said %q", line)
 	}
-	owner := "sandbox-" + strconv.Itoa(cmd.Process.Pid) + "-"
-	dirs := func() []string { m, _ := filepath.Glob(filepath.Join(gvisorBase, owner+"*")); return m }
+	// The run directories' prefix, which the command lines of runsc, the
+	// Sentry and the Gofer name (--root, --bundle).
+	owner := filepath.Join(gvisorBase, "sandbox-"+strconv.Itoa(cmd.Process.Pid)+"-")
+	dirs := func() []string { m, _ := filepath.Glob(owner + "*"); return m }
+	mounts := func() []string {
+		b, _ := os.ReadFile("/proc/self/mountinfo")
+		var m []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, " "+owner) {
+				m = append(m, line)
+			}
+		}
+		return m
+	}
 	if n := len(processesWith(owner)); n < 6 {
 		t.Errorf("only %d runsc processes (runsc, Sentry, Gofer per run) before the kill", n)
 	}
@@ -269,8 +281,8 @@ func TestGVisorEmbedderKilled(t *testing.T) {
 	if out, err := next.CombinedOutput(); err != nil {
 		t.Fatalf("next process: %v %s", err, out)
 	}
-	if d, cg := dirs(), cgroupDirsOf(cmd.Process.Pid); len(d) > 0 || len(cg) > 0 {
-		t.Errorf("not swept: run directories %v, cgroups %v", d, cg)
+	if d, cg, m := dirs(), cgroupDirsOf(cmd.Process.Pid), mounts(); len(d) > 0 || len(cg) > 0 || len(m) > 0 {
+		t.Errorf("not swept: run directories %v, cgroups %v, mounts %q", d, cg, m)
 	}
 }
 
