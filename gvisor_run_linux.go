@@ -425,7 +425,11 @@ func (p *Process) gvisorWait() {
 	p.watchers.Wait()
 
 	ev := evidence{exited: true}
-	res := &Result{}
+	// Of the run statistics only what the library counts itself is known
+	// (StdoutBytes, StderrBytes): the rest would be the Sentry's and the
+	// Gofer's (their switches, RSS, I/O, threads), not the command's.
+	res := &Result{MemoryPeak: -1}
+	unknownStats(res)
 	ru, _ := gv.cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if ru != nil {
 		res.CPUTime = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -455,6 +459,7 @@ func (p *Process) gvisorWait() {
 	// Every process of the run is gone: nothing changes its terminals now.
 	restoreTerminals(p.ttys)
 	p.finishIO()
+	outputStats(res, p.io)
 	p.mu.Lock()
 	p.finished = true
 	unix.Close(p.pidfd)
