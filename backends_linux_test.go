@@ -139,9 +139,9 @@ var backendCases = []struct {
 	}},
 	{"command not found", func(t *testing.T, k *kit) {
 		for _, name := range []string{"no-such-command-xyz", "/no/such/file"} {
-			_, _, err := runErr(context.Background(), k.sb(), name)
-			if !errors.Is(err, ErrCommandNotFound) {
-				t.Errorf("%s: err = %v, want ErrCommandNotFound", name, err)
+			res, _, err := runErr(context.Background(), k.sb(), name)
+			if !errors.Is(err, ErrCommandNotFound) || res != nil {
+				t.Errorf("%s: %+v, err = %v, want no Result and ErrCommandNotFound", name, res, err)
 			}
 		}
 	}},

@@ -80,6 +80,10 @@ const (
 	// WaitTmpdirRemove: the Landlock backend's per-run TMPDIR (Path) could
 	// not be removed.
 	WaitTmpdirRemove WaitStep = "remove TMPDIR"
+	// WaitRunDirRemove: the GVisor backend's run directory (Path: the
+	// bundle and runsc's state) or a group runsc made could not be
+	// removed.
+	WaitRunDirRemove WaitStep = "remove run directory"
 )
 
 func (e *WaitError) Error() string {

@@ -379,7 +379,8 @@ func (p *Process) gvisorCleanupFailed() {
 	close(p.done)
 }
 
-// removeAll removes the run's cgroups and directory.
+// removeAll removes the run's cgroups and directory. Each failure is a
+// *WaitError.
 func (gv *gvisorRun) removeAll(cg cgroup.Group) error {
 	var errs []error
 	if cg != nil {
@@ -387,10 +388,14 @@ func (gv *gvisorRun) removeAll(cg cgroup.Group) error {
 		errs = append(errs, removeCgroup(cg))
 	}
 	if gv.cgroupsPath != "" {
-		errs = append(errs, cgroup.RemoveOCIDirs(gv.cgroupsPath))
+		if err := cgroup.RemoveOCIDirs(gv.cgroupsPath); err != nil {
+			errs = append(errs, &WaitError{Step: WaitRunDirRemove, Path: gv.cgroupsPath, Err: err})
+		}
 	}
 	if gv.dir != "" {
-		errs = append(errs, removeRunDir(gv.dir))
+		if err := removeRunDir(gv.dir); err != nil {
+			errs = append(errs, &WaitError{Step: WaitRunDirRemove, Path: gv.dir, Err: err})
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -454,7 +459,7 @@ func (p *Process) gvisorWait() {
 	res.WallTime = end.Sub(p.started)
 	runscErr := gv.runscError()
 	if err := gv.removeAll(p.cg); err != nil && p.err == nil {
-		p.err = &SetupError{Stage: "gvisor cleanup", Index: -1, Path: gv.dir, Err: err}
+		p.err = err
 	}
 	// Every process of the run is gone: nothing changes its terminals now.
 	restoreTerminals(p.ttys)
@@ -466,14 +471,17 @@ func (p *Process) gvisorWait() {
 	p.mu.Unlock()
 
 	why := p.stopped.Load()
+	failed := false // runsc failed: the error, not the Result, says so
 	if reported {
 		ev.exitCode, ev.signal = exitOf(ws)
 	} else {
 		// runsc ended without the command's status: we killed it, or the
 		// OOM killer took the Sentry, or runsc failed.
 		ev.exitCode, ev.signal = -1, int(unix.SIGKILL)
-		if why == 0 && !ev.oomKilled && p.err == nil {
+		var we *WaitError
+		if why == 0 && !ev.oomKilled && (p.err == nil || errors.As(p.err, &we)) {
 			p.err = gv.failure(runscErr, p.cmd.name)
+			failed = true
 		}
 	}
 	ev.wallLimit = why&stopWall != 0
@@ -487,6 +495,11 @@ func (p *Process) gvisorWait() {
 	if ev.signal != 0 {
 		res.ExitCode = -1
 		res.Signal = unix.Signal(ev.signal)
+	}
+	if failed && gv.log.startedAt().IsZero() {
+		// The command never started: no Result, as when Native's Start
+		// fails.
+		return
 	}
 	p.res = res
 	if ce := p.log.Check(zap.InfoLevel, "sandbox run finished"); ce != nil {
