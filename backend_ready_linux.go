@@ -14,12 +14,14 @@ import (
 func (c *config) ready() error {
 	switch c.backend {
 	case Native:
-		// A configuration that picks its own namespaces may work where
-		// New()'s cannot: it fails, or not, on its own.
+		// New()'s namespaces are not probed before a run: the run itself
+		// is the probe (a one-shot like sbx would pay for two). A host
+		// known to refuse them fails the run at once; a run the host
+		// refuses is explained by nativeRefused.
 		if c.probe || c.nsSet || c.timeSet {
 			return nil
 		}
-		return nativeAvailable()
+		return nativeCache.known()
 	case Landlock:
 		if err := c.checkLandlock(); err != nil {
 			return err
@@ -40,6 +42,13 @@ type probeCache struct {
 	mu   sync.Mutex
 	done bool
 	err  error
+}
+
+// known is the probe's cached answer, or nil when there is none yet.
+func (c *probeCache) known() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
 
 func (c *probeCache) get(probe func() (err error, definitive bool)) error {

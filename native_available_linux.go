@@ -123,6 +123,22 @@ func appArmorProfile() string {
 	return ""
 }
 
+// nativeRefused explains the failure of a run of New()'s namespaces that
+// the host refused: the *UnavailableError Native.Available gives (its
+// probe, run once, tells a host that refuses New() from a configuration
+// the host refuses only in part). Any other error is returned as it is.
+func (c *config) nativeRefused(err error) error {
+	err = c.namespacesRefused(err)
+	var ue *UnavailableError
+	if c.nsSet || c.timeSet || !errors.As(err, &ue) {
+		return err
+	}
+	if aerr := nativeAvailable(); aerr != nil {
+		return aerr
+	}
+	return err
+}
+
 // namespacesRefused turns the failure of a Native run whose namespaces or
 // mounts the host refused (a configuration of its own namespaces, which the
 // availability check does not cover) into an *UnavailableError that says

@@ -127,7 +127,7 @@ func (s *Sandbox) start(ctx context.Context, cmd *exec.Cmd) (*Process, error) {
 		}
 	}
 	if err := p.launch(ns, cmd, filter); err != nil {
-		return nil, cfg.namespacesRefused(err)
+		return nil, cfg.nativeRefused(err)
 	}
 	p.watch(ctx)
 	return p, nil
