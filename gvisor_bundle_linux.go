@@ -283,44 +283,16 @@ func (b *bundle) systemEntries(c *config) error {
 // chrootEntries binds the top-level entries of root, as Native does: root
 // itself is never given to runsc, so it is never modified. The directory
 // is resolved like a bind source, its entries opened without following a
-// link.
+// link (openChroot).
 func (b *bundle) chrootEntries(root string) error {
-	fail := func(p string, err error) error { return &SetupError{Stage: "chroot", Index: -1, Path: p, Err: err} }
-	abs, err := filepath.Abs(root)
+	dir, err := openChroot(root, func(_, h *hostFile, name string) error {
+		defer unix.Close(h.fd)
+		return b.hostEntry(h, "/"+name)
+	})
 	if err != nil {
-		return fail(root, err)
+		return err
 	}
-	dir, err := openHost(abs, true)
-	if err != nil {
-		return fail(errPath(err, root), err)
-	}
-	defer unix.Close(dir.fd)
-	if !dir.isDir() {
-		return fail(root, unix.ENOTDIR)
-	}
-	names, err := readDirNames(dir.fd)
-	if err != nil {
-		return fail(root, err)
-	}
-	for _, name := range names {
-		switch name {
-		case "proc", "dev", "tmp":
-			continue
-		}
-		fd, err := unix.Openat(dir.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if err != nil {
-			continue // gone since it was listed
-		}
-		h := hostFile{path: path.Join(dir.path, name), fd: fd}
-		err = unix.Fstat(fd, &h.st)
-		if err == nil {
-			err = b.hostEntry(&h, "/"+name)
-		}
-		unix.Close(fd)
-		if err != nil {
-			return err
-		}
-	}
+	unix.Close(dir.fd)
 	return nil
 }
 

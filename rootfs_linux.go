@@ -541,30 +541,59 @@ func (r *rootPlanner) hostEntry(h *hostFile, dst string) bool {
 }
 
 // planChroot recreates the top-level entries of root. The directory is
-// resolved like a bind source and held (each run checks its entries'
-// device and inode through it); each entry is opened without following a
-// link and, unless root-only, held for as long as the plan.
+// held (each run checks its entries' device and inode through it); each
+// entry, unless root-only, is held for as long as the plan.
 func (r *rootPlanner) planChroot(root string) error {
 	r.index = -1
-	fail := func(p string, err error) error {
-		return &SetupError{Stage: child.StageChroot.String(), Index: -1, Path: p, Err: err}
+	dir, err := openChroot(root, func(dir, h *hostFile, name string) error {
+		h.rootOnly = dir.rootOnly && rootOnlyDir(&dir.st)
+		r.deps.entries = append(r.deps.entries, entryStamp{name: name, id: idOf(&h.st)})
+		if r.hostEntry(h, "/"+name) && !h.rootOnly {
+			r.deps.hold(h.fd) // checked by device and inode in the child
+		} else {
+			unix.Close(h.fd)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	r.deps.hold(dir.fd)
+	r.deps.rootFD = dir.fd
+	return nil
+}
+
+// openChroot resolves root, the Chroot directory, like a bind source,
+// checks it is a directory, and calls fn with each of its top-level
+// entries in name order but proc, dev and tmp (each backend makes its
+// own): the entry opened O_PATH without following a link and its fstat(2)
+// taken through that descriptor, which fn then owns. An entry gone since
+// it was listed is skipped. The caller owns the directory's descriptor;
+// on error it is closed.
+func openChroot(root string, fn func(dir, entry *hostFile, name string) error) (hostFile, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return fail(root, err)
+		return hostFile{}, chrootErr(root, err)
 	}
 	dir, err := openHost(abs, true)
 	if err != nil {
-		return fail(errPath(err, root), err)
+		return hostFile{}, chrootErr(errPath(err, root), err)
 	}
-	r.deps.hold(dir.fd)
+	if err := walkChroot(&dir, root, fn); err != nil {
+		unix.Close(dir.fd)
+		return hostFile{}, err
+	}
+	return dir, nil
+}
+
+// walkChroot is openChroot's walk of dir, the directory root named.
+func walkChroot(dir *hostFile, root string, fn func(dir, entry *hostFile, name string) error) error {
 	if !dir.isDir() {
-		return fail(root, unix.ENOTDIR)
+		return chrootErr(root, unix.ENOTDIR)
 	}
-	r.deps.rootFD = dir.fd
 	names, err := readDirNames(dir.fd)
 	if err != nil {
-		return fail(root, err)
+		return chrootErr(root, err)
 	}
 	for _, name := range names {
 		switch name {
@@ -575,19 +604,22 @@ func (r *rootPlanner) planChroot(root string) error {
 		if err != nil {
 			continue // gone since it was listed
 		}
-		h := hostFile{path: path.Join(dir.path, name), fd: fd, rootOnly: dir.rootOnly && rootOnlyDir(&dir.st)}
+		h := hostFile{path: path.Join(dir.path, name), fd: fd}
 		if err := unix.Fstat(fd, &h.st); err != nil {
 			unix.Close(fd)
-			return fail(h.path, err)
+			return chrootErr(h.path, err)
 		}
-		r.deps.entries = append(r.deps.entries, entryStamp{name: name, id: idOf(&h.st)})
-		if r.hostEntry(&h, "/"+name) && !h.rootOnly {
-			r.deps.hold(fd) // checked by device and inode in the child
-		} else {
-			unix.Close(fd)
+		if err := fn(dir, &h, name); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// chrootErr is the error of the Chroot directory or of one of its entries
+// (p).
+func chrootErr(p string, err error) error {
+	return &SetupError{Stage: child.StageChroot.String(), Index: -1, Path: p, Err: err}
 }
 
 // readDirNames lists the directory open (O_PATH) as fd, sorted.
