@@ -33,20 +33,7 @@ type SetupError struct {
 }
 
 func (e *SetupError) Error() string {
-	var b strings.Builder
-	b.WriteString("sandbox: setup failed at ")
-	b.WriteString(e.Stage)
-	if e.Index >= 0 {
-		fmt.Fprintf(&b, " #%d", e.Index)
-	}
-	if e.Path != "" {
-		fmt.Fprintf(&b, " %q", e.Path)
-	}
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
+	return stepMessage("sandbox: setup failed at "+e.Stage, e.Index, e.Path, e.Err)
 }
 
 func (e *SetupError) Unwrap() error { return e.Err }
@@ -87,15 +74,24 @@ const (
 )
 
 func (e *WaitError) Error() string {
+	return stepMessage("sandbox: after the run: "+string(e.Step), -1, e.Path, e.Err)
+}
+
+// stepMessage is the message of a SetupError or a WaitError: head, then
+// what the step was given (an index unless negative, a path unless empty)
+// and its cause.
+func stepMessage(head string, index int, path string, err error) string {
 	var b strings.Builder
-	b.WriteString("sandbox: after the run: ")
-	b.WriteString(string(e.Step))
-	if e.Path != "" {
-		fmt.Fprintf(&b, " %q", e.Path)
+	b.WriteString(head)
+	if index >= 0 {
+		fmt.Fprintf(&b, " #%d", index)
 	}
-	if e.Err != nil {
+	if path != "" {
+		fmt.Fprintf(&b, " %q", path)
+	}
+	if err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(err.Error())
 	}
 	return b.String()
 }
