@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -390,25 +389,7 @@ var backendCases = []struct {
 		}
 	}},
 	{"run outlives the thread that started it", func(t *testing.T, k *kit) {
-		// A parent-death signal fires when the forking thread exits
-		// (go.dev/issue/27505); this thread exits with its goroutine.
-		started := make(chan *Process, 1)
-		errs := make(chan error, 1)
-		go func() {
-			runtime.LockOSThread() // never unlocked
-			p, err := k.sb().Start(exec.Command("sh", "-c", "sleep 2; echo done"))
-			if err != nil {
-				errs <- err
-				return
-			}
-			started <- p
-		}()
-		var p *Process
-		select {
-		case err := <-errs:
-			t.Fatal(err)
-		case p = <-started:
-		}
+		p := startOnExitingThread(t, k.sb(), exec.Command("sh", "-c", "sleep 2; echo done"))
 		if res, err := p.Wait(); err != nil || res.Status != OK {
 			t.Errorf("the run died with the thread that started it: %+v %v", res, err)
 		}

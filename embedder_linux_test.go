@@ -1,13 +1,10 @@
 package sandbox
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -77,52 +74,17 @@ func TestSandboxDiesWithEmbedder(t *testing.T) {
 				cmd.Env = os.Environ()
 			}
 			cmd.Env = append(cmd.Env, embedderEnv+"="+strconv.Itoa(int(tt.ns))+":"+marker)
-			stderr, _ := cmd.StderrPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			line, _ := bufio.NewReader(stderr).ReadString('\n')
-			if strings.TrimSpace(line) != "ready" {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("embedder said %q", line)
-			}
+			startEmbedder(t, cmd)
 			// Per run: init, sh, and four sleeps, one of them in a session of
 			// its own; and the embedder itself.
-			deadline := time.Now().Add(5 * time.Second)
-			for n := len(processesWith(marker)); n < 1+3*6; n = len(processesWith(marker)) {
-				if time.Now().After(deadline) {
-					cmd.Process.Kill()
-					cmd.Wait()
-					t.Fatalf("%d processes of the runs before the kill, want %d", n-1, 3*6)
-				}
-				time.Sleep(10 * time.Millisecond)
+			if n := awaitProcesses(marker, 1+3*6, 5*time.Second); n < 1+3*6 {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("%d processes of the runs before the kill, want %d", n-1, 3*6)
 			}
-			cmd.Process.Signal(syscall.SIGKILL)
-			cmd.Wait()
-			deadline = time.Now().Add(5 * time.Second)
-			for len(processesWith(marker)) > 0 {
-				if time.Now().After(deadline) {
-					left := processesWith(marker)
-					for _, pid := range left {
-						syscall.Kill(pid, syscall.SIGKILL)
-					}
-					t.Fatalf("processes outlived the embedder: %v", describeProcesses(left))
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			killEmbedder(t, cmd, marker, 5*time.Second)
 		})
 	}
-}
-
-// describeProcesses names processes by pid and command line.
-func describeProcesses(pids []int) []string {
-	var out []string
-	for _, pid := range pids {
-		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-		out = append(out, strconv.Itoa(pid)+" "+strings.ReplaceAll(strings.TrimRight(string(b), "\x00"), "\x00", " "))
-	}
-	return out
 }
 
 // TestRunOutlivesStartingThread: a run started by a goroutine that then
@@ -137,23 +99,7 @@ func TestRunOutlivesStartingThread(t *testing.T) {
 		"no PID namespace": New().Namespaces(Net, Mount, IPC, UTS),
 		"user namespace":   New().Namespaces(PID, Mount, User),
 	} {
-		started := make(chan *Process)
-		errs := make(chan error, 1)
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
-			p, err := sb.Start(exec.Command("sh", "-c", "sleep 0.5; echo done"))
-			if err != nil {
-				errs <- err
-				return
-			}
-			started <- p
-		}()
-		var p *Process
-		select {
-		case err := <-errs:
-			t.Fatal(err)
-		case p = <-started:
-		}
+		p := startOnExitingThread(t, sb, exec.Command("sh", "-c", "sleep 0.5; echo done"))
 		res, err := p.Wait()
 		if err != nil || res.Status != OK {
 			t.Errorf("%s: the run died with the thread that started it: %+v %v", name, res, err)

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io/fs"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -174,37 +172,17 @@ func TestEmbedderKilled(t *testing.T) {
 	self, _ := os.Executable()
 	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), crasherEnv+"="+marker)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, _ := bufio.NewReader(stderr).ReadString('\n')
-	if strings.TrimSpace(line) != "ready" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("crasher said %q", line)
-	}
+	startEmbedder(t, cmd)
 	// Start returns once each sh runs; each then forks its background
 	// sleep on its own time (slow under emulation): wait for all six.
-	for deadline := time.Now().Add(5 * time.Second); len(processesWith(marker)) < 6 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := len(processesWith(marker)); n < 6 {
+	if n := awaitProcesses(marker, 6, 5*time.Second); n < 6 {
 		t.Errorf("only %d sandboxed processes before the kill", n)
 	}
 	stale := func() []string { return cgroupDirsOf(cmd.Process.Pid) }
 	if len(stale()) == 0 {
 		t.Errorf("the crasher's runs have no cgroups")
 	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	deadline := time.Now().Add(3 * time.Second)
-	for len(processesWith(marker)) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("sandboxed processes outlived the embedder: %v", processesWith(marker))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	killEmbedder(t, cmd, marker, 3*time.Second)
 	if len(stale()) == 0 {
 		t.Fatalf("no stale cgroups to sweep: the test proves nothing")
 	}

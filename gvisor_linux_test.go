@@ -237,16 +237,7 @@ func TestGVisorEmbedderKilled(t *testing.T) {
 	self, _ := os.Executable()
 	cmd := exec.Command(self, "-test.run", "^$")
 	cmd.Env = append(os.Environ(), gvisorCrasherEnv+"=1000")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, _ := bufio.NewReader(stderr).ReadString('\n')
-	if strings.TrimSpace(line) != "ready" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("crasher said %q", line)
-	}
+	startEmbedder(t, cmd)
 	// The run directories' prefix, which the command lines of runsc, the
 	// Sentry and the Gofer name (--root, --bundle).
 	owner := filepath.Join(gvisorBase, "sandbox-"+strconv.Itoa(cmd.Process.Pid)+"-")
@@ -267,15 +258,7 @@ func TestGVisorEmbedderKilled(t *testing.T) {
 	if len(dirs()) != 2 || len(cgroupDirsOf(cmd.Process.Pid)) == 0 {
 		t.Fatalf("run directories %v, cgroups %v: the test proves nothing", dirs(), cgroupDirsOf(cmd.Process.Pid))
 	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(processesWith(owner)) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("runsc processes outlived the embedder: %v", processesWith(owner))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	killEmbedder(t, cmd, owner, 5*time.Second)
 	next := exec.Command(self, "-test.run", "^$")
 	next.Env = append(os.Environ(), gvisorCrasherEnv+"=next")
 	if out, err := next.CombinedOutput(); err != nil {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,4 +146,87 @@ func processesWith(marker string) []int {
 		}
 	}
 	return pids
+}
+
+// describeProcesses names processes by pid and command line.
+func describeProcesses(pids []int) []string {
+	var out []string
+	for _, pid := range pids {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		out = append(out, strconv.Itoa(pid)+" "+strings.ReplaceAll(strings.TrimRight(string(b), "\x00"), "\x00", " "))
+	}
+	return out
+}
+
+// startEmbedder starts cmd, this test binary re-executed as an embedding
+// process that starts runs, and waits until it says "ready" on its
+// standard error.
+func startEmbedder(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stderr).ReadString('\n')
+	if strings.TrimSpace(line) != "ready" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("embedder said %q", line)
+	}
+}
+
+// awaitProcesses waits up to timeout for n processes whose command line
+// holds marker, and returns how many there are.
+func awaitProcesses(marker string, n int, timeout time.Duration) int {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(10 * time.Millisecond) {
+		if got := len(processesWith(marker)); got >= n || time.Now().After(deadline) {
+			return got
+		}
+	}
+}
+
+// killEmbedder kills the embedding process cmd with SIGKILL and fails the
+// test unless every process whose command line holds marker ends within
+// timeout (those left are then killed).
+func killEmbedder(t *testing.T, cmd *exec.Cmd, marker string, timeout time.Duration) {
+	t.Helper()
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	for deadline := time.Now().Add(timeout); len(processesWith(marker)) > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			left := processesWith(marker)
+			for _, pid := range left {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			t.Fatalf("processes outlived the embedder: %v", describeProcesses(left))
+		}
+	}
+}
+
+// startOnExitingThread starts cmd in sb from a goroutine locked to its OS
+// thread, which exits with the goroutine: a parent-death signal tied to
+// that thread would kill the run (go.dev/issue/27505).
+func startOnExitingThread(t *testing.T, sb *Sandbox, cmd *exec.Cmd) *Process {
+	t.Helper()
+	started := make(chan *Process, 1)
+	errs := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
+		p, err := sb.Start(cmd)
+		if err != nil {
+			errs <- err
+			return
+		}
+		started <- p
+	}()
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+		return nil
+	case p := <-started:
+		return p
+	}
 }

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -302,54 +301,31 @@ func landlockEmbedderKilled(t *testing.T) {
 	self, _ := os.Executable()
 	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), landlockCrasherEnv+"="+marker)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	startEmbedder(t, cmd)
+	if n := awaitProcesses(marker, 9, 3*time.Second); n < 9 {
+		t.Errorf("only %d sandboxed processes before the kill", n)
 	}
-	line, _ := bufio.NewReader(stderr).ReadString('\n')
-	if strings.TrimSpace(line) != "ready" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("crasher said %q", line)
+	killEmbedder(t, cmd, marker, 3*time.Second)
+}
+
+// landlockSuite is what the Landlock backend must do: TestLandlock runs it
+// as root, TestLockdown again without privileges.
+var landlockSuite = []struct {
+	name string
+	test func(*testing.T)
+}{
+	{"Files", landlockFiles},
+	{"Network", landlockNetwork},
+	{"Processes", landlockProcesses},
+	{"Limits", landlockLimits},
+	{"EndsWhole", landlockEndsWhole},
+}
+
+func TestLandlock(t *testing.T) {
+	requireRoot(t)
+	for _, s := range landlockSuite {
+		t.Run(s.name, s.test)
 	}
-	for deadline := time.Now().Add(3 * time.Second); len(processesWith(marker)) < 9; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Errorf("only %d sandboxed processes before the kill", len(processesWith(marker)))
-			break
-		}
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	for deadline := time.Now().Add(3 * time.Second); len(processesWith(marker)) > 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("sandboxed processes outlived the embedder: %v", processesWith(marker))
-		}
-	}
-}
-
-func TestLandlockFiles(t *testing.T) {
-	requireRoot(t)
-	landlockFiles(t)
-}
-
-func TestLandlockNetwork(t *testing.T) {
-	requireRoot(t)
-	landlockNetwork(t)
-}
-
-func TestLandlockProcesses(t *testing.T) {
-	requireRoot(t)
-	landlockProcesses(t)
-}
-
-func TestLandlockLimits(t *testing.T) {
-	requireRoot(t)
-	landlockLimits(t)
-}
-
-func TestLandlockEndsWhole(t *testing.T) {
-	requireRoot(t)
-	landlockEndsWhole(t)
 }
 
 // TestLandlockUntrustedSymlink: a Bind source through a symbolic link that

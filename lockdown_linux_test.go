@@ -67,11 +67,9 @@ func enterLockdown() error {
 func TestLockdown(t *testing.T) {
 	if os.Getenv(lockdownEnv) != "" {
 		t.Run("Availability", lockdownAvailability)
-		t.Run("Files", landlockFiles)
-		t.Run("Network", landlockNetwork)
-		t.Run("Processes", landlockProcesses)
-		t.Run("Limits", landlockLimits)
-		t.Run("EndsWhole", landlockEndsWhole)
+		for _, s := range landlockSuite {
+			t.Run(s.name, s.test)
+		}
 		t.Run("Stats", landlockStats)
 		t.Run("Escapes", lockdownEscapes)
 		t.Run("Doctor", lockdownDoctor)
