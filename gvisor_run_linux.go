@@ -423,11 +423,7 @@ func (p *Process) gvisorWait() {
 	}
 	ws, reported := gv.log.wait(copyGrace)
 	// After the log: a start mark read late restarts the timer.
-	if p.timer != nil {
-		p.timer.Stop()
-	}
-	close(p.done)
-	p.watchers.Wait()
+	p.stopWatchers()
 
 	ev := evidence{exited: true}
 	// Of the run statistics only what the library counts itself is known
@@ -441,17 +437,7 @@ func (p *Process) gvisorWait() {
 		res.MemoryPeak = ru.Maxrss << 10
 	}
 	if p.cg != nil {
-		st, err := cgroupStats(p.cg)
-		if err == nil {
-			res.CPUTime = st.CPUUsage
-			if st.MemoryPeak >= 0 {
-				res.MemoryPeak = st.MemoryPeak
-			}
-			ev.oomKilled = st.OOMKills > 0
-			ev.cpuLimit = p.cfg.limits.cpuTime > 0 && st.CPUUsage >= p.cfg.limits.cpuTime
-		} else {
-			p.err = err
-		}
+		p.cgroupEvidence(res, &ev) // not the run statistics: the Sentry's
 	}
 	if started := gv.log.startedAt(); !started.IsZero() {
 		p.started = started
@@ -465,10 +451,7 @@ func (p *Process) gvisorWait() {
 	restoreTerminals(p.ttys)
 	p.finishIO()
 	outputStats(res, p.io)
-	p.mu.Lock()
-	p.finished = true
-	unix.Close(p.pidfd)
-	p.mu.Unlock()
+	p.markFinished()
 
 	why := p.stopped.Load()
 	failed := false // runsc failed: the error, not the Result, says so
@@ -484,30 +467,15 @@ func (p *Process) gvisorWait() {
 			failed = true
 		}
 	}
-	ev.wallLimit = why&stopWall != 0
-	ev.cpuLimit = ev.cpuLimit || why&stopCPU != 0 ||
-		(p.cfg.limits.cpuTime > 0 && ev.signal == int(unix.SIGXCPU))
-	ev.outputLimit = why&stopOutput != 0 ||
-		(p.cfg.limits.output > 0 && ev.signal == int(unix.SIGXFSZ))
-	ev.killed = why&stopKill != 0
-	res.Status = classify(ev)
-	res.ExitCode = ev.exitCode
-	if ev.signal != 0 {
-		res.ExitCode = -1
-		res.Signal = unix.Signal(ev.signal)
-	}
+	p.stopEvidence(&ev, why) // stopMemory is the Landlock poller's: never set here
+	setVerdict(res, ev)
 	if failed && gv.log.startedAt().IsZero() {
 		// The command never started: no Result, as when Native's Start
 		// fails.
 		return
 	}
 	p.res = res
-	if ce := p.log.Check(zap.InfoLevel, "sandbox run finished"); ce != nil {
-		ce.Write(zap.String("backend", "gvisor"), zap.String("command", p.cmd.name), zap.Stringer("status", res.Status),
-			zap.Int("exit code", res.ExitCode), zap.Int("signal", int(res.Signal)),
-			zap.Duration("cpu", res.CPUTime), zap.Duration("wall", res.WallTime),
-			zap.Int64("memory peak", res.MemoryPeak))
-	}
+	p.logFinished(res, "gvisor")
 }
 
 // runscError returns the errors runsc wrote to its --log as JSON lines.

@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
+	"github.com/sandboxkit/sandbox/internal/cgroup"
 	"github.com/sandboxkit/sandbox/internal/child"
 )
 
@@ -57,6 +58,9 @@ func (p *Process) Wait() (*Result, error) {
 	return p.res, p.err
 }
 
+// wait ends a Native or Landlock run: init's report and wait status, then
+// the cgroup's evidence, then what the run held is given back, and last
+// the verdict.
 func (p *Process) wait() {
 	if p.gv != nil {
 		p.gvisorWait()
@@ -70,20 +74,48 @@ func (p *Process) wait() {
 	// init is reaped, so its PID namespace is empty: nothing of the run is
 	// left in its network namespace but sockets the next user checks for.
 	p.releaseNet(true)
+	p.stopWatchers()
+
+	res := &Result{WallTime: end.Sub(p.started), MemoryPeak: -1}
+	unknownStats(res)
+	ev := initEvidence(res, exited, &m, ws, &ru)
+	if p.cg != nil {
+		p.cg.Kill()
+		if st, ok := p.cgroupEvidence(res, &ev); ok {
+			cgroupRunStats(res, &st)
+		}
+		if err := removeCgroup(p.cg); err != nil && p.err == nil {
+			p.err = err
+		}
+	}
+	p.releaseRun(res)
+
+	p.stopEvidence(&ev, p.stopped.Load())
+	p.landlockEvidence(res, &ev)
+	setVerdict(res, ev)
+	p.res = res
+	p.logFinished(res, "")
+}
+
+// stopWatchers stops the wall timer and waits for the run's watchers (the
+// context's, the pollers) to end.
+func (p *Process) stopWatchers() {
 	if p.timer != nil {
 		p.timer.Stop()
 	}
 	close(p.done)
 	p.watchers.Wait()
+}
 
+// initEvidence is what init's end tells: the command's status and usage
+// when init reported them (m), else init's own wait status and rusage.
+func initEvidence(res *Result, exited bool, m *child.Msg, ws unix.WaitStatus, ru *unix.Rusage) evidence {
 	ev := evidence{exited: true}
-	res := &Result{WallTime: end.Sub(p.started), MemoryPeak: -1}
-	unknownStats(res)
 	if exited {
 		st := unix.WaitStatus(m.Status)
 		ev.exitCode, ev.signal = exitOf(st)
 		res.CPUTime = time.Duration(m.Utime+m.Stime) * time.Microsecond
-		initStats(res, &m)
+		initStats(res, m)
 		res.MemoryPeak = res.MaxRSS
 	} else {
 		// init was killed before it could report: by us, or by the
@@ -94,24 +126,33 @@ func (p *Process) wait() {
 		}
 		res.CPUTime = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	if p.cg != nil {
-		p.cg.Kill()
-		st, err := cgroupStats(p.cg)
-		if err == nil {
-			res.CPUTime = st.CPUUsage
-			if st.MemoryPeak >= 0 {
-				res.MemoryPeak = st.MemoryPeak
-			}
-			ev.oomKilled = st.OOMKills > 0
-			ev.cpuLimit = p.cfg.limits.cpuTime > 0 && st.CPUUsage >= p.cfg.limits.cpuTime
-			cgroupRunStats(res, &st)
-		} else {
-			p.err = err
-		}
-		if err := removeCgroup(p.cg); err != nil && p.err == nil {
-			p.err = err
-		}
+	return ev
+}
+
+// cgroupEvidence reads the run's cgroup: its CPU time and memory peak
+// replace the per-process figures, its OOM kills and CPU usage are
+// evidence. It returns the statistics, or false when the cgroup could not
+// be read, which is then the run's error.
+func (p *Process) cgroupEvidence(res *Result, ev *evidence) (cgroup.Stats, bool) {
+	st, err := cgroupStats(p.cg)
+	if err != nil {
+		p.err = err
+		return st, false
 	}
+	res.CPUTime = st.CPUUsage
+	if st.MemoryPeak >= 0 {
+		res.MemoryPeak = st.MemoryPeak
+	}
+	ev.oomKilled = st.OOMKills > 0
+	ev.cpuLimit = p.cfg.limits.cpuTime > 0 && st.CPUUsage >= p.cfg.limits.cpuTime
+	return st, true
+}
+
+// releaseRun gives back, once every process of the run is gone, what the
+// run held: the terminals, the Landlock backend's TMPDIR, the uid, the
+// output copies (whose counts go into res), the pidfd and the report
+// pipe.
+func (p *Process) releaseRun(res *Result) {
 	// Every process of the run is gone: nothing changes its terminals now.
 	restoreTerminals(p.ttys)
 	if err := p.ll.release(); err != nil && p.err == nil {
@@ -120,13 +161,22 @@ func (p *Process) wait() {
 	p.releaseUID() // every process of the run is gone
 	p.finishIO()
 	outputStats(res, p.io)
+	p.markFinished()
+	p.report.Close()
+}
+
+// markFinished closes the pidfd: from now on stop signals nothing.
+func (p *Process) markFinished() {
 	p.mu.Lock()
 	p.finished = true
 	unix.Close(p.pidfd)
 	p.mu.Unlock()
-	p.report.Close()
+}
 
-	why := p.stopped.Load()
+// stopEvidence adds to ev why the sandbox stopped the run (why: the bits
+// of p.stopped), and a limit's own signal: SIGXCPU under a CPU limit,
+// SIGXFSZ under an output limit.
+func (p *Process) stopEvidence(ev *evidence, why uint32) {
 	ev.wallLimit = why&stopWall != 0
 	ev.cpuLimit = ev.cpuLimit || why&stopCPU != 0 ||
 		(p.cfg.limits.cpuTime > 0 && ev.signal == int(unix.SIGXCPU))
@@ -134,20 +184,34 @@ func (p *Process) wait() {
 		(p.cfg.limits.output > 0 && ev.signal == int(unix.SIGXFSZ))
 	ev.killed = why&stopKill != 0
 	ev.memoryLimit = why&stopMemory != 0
-	p.landlockEvidence(res, &ev)
+}
+
+// setVerdict sets res's Status, ExitCode and Signal from ev.
+func setVerdict(res *Result, ev evidence) {
 	res.Status = classify(ev)
 	res.ExitCode = ev.exitCode
 	if ev.signal != 0 {
 		res.ExitCode = -1
 		res.Signal = unix.Signal(ev.signal)
 	}
-	p.res = res
-	if ce := p.log.Check(zap.InfoLevel, "sandbox run finished"); ce != nil {
-		ce.Write(zap.String("command", p.cmd.name), zap.Stringer("status", res.Status),
-			zap.Int("exit code", res.ExitCode), zap.Int("signal", int(res.Signal)),
-			zap.Duration("cpu", res.CPUTime), zap.Duration("wall", res.WallTime),
-			zap.Int64("memory peak", res.MemoryPeak))
+}
+
+// logFinished logs the run's Result, naming the backend unless Native's
+// or Landlock's ("").
+func (p *Process) logFinished(res *Result, backend string) {
+	ce := p.log.Check(zap.InfoLevel, "sandbox run finished")
+	if ce == nil {
+		return
 	}
+	fields := make([]zap.Field, 0, 8)
+	if backend != "" {
+		fields = append(fields, zap.String("backend", backend))
+	}
+	fields = append(fields, zap.String("command", p.cmd.name), zap.Stringer("status", res.Status),
+		zap.Int("exit code", res.ExitCode), zap.Int("signal", int(res.Signal)),
+		zap.Duration("cpu", res.CPUTime), zap.Duration("wall", res.WallTime),
+		zap.Int64("memory peak", res.MemoryPeak))
+	ce.Write(fields...)
 }
 
 func exitOf(ws unix.WaitStatus) (code, sig int) {
