@@ -19,7 +19,7 @@ var (
 // trivial program), or "" with the reason when it cannot be built.
 func staticTrue(b testing.TB) string {
 	staticTrueOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sandbox-true-")
+		dir, err := mkdirTemp("sandbox-true-")
 		if err != nil {
 			return
 		}

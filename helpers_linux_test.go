@@ -21,6 +21,14 @@ import (
 
 func requireRoot(t testing.TB) { testutil.RequireRoot(t) }
 
+// tempRoot is this test binary's directory (testutil.TempRoot), made by
+// TestMain; "" when it could not be made.
+var tempRoot string
+
+// mkdirTemp is os.MkdirTemp in tempRoot (else in os.TempDir()): what a
+// killed binary leaves there, the next one removes.
+func mkdirTemp(pattern string) (string, error) { return os.MkdirTemp(tempRoot, pattern) }
+
 var (
 	probeOnce   sync.Once
 	probeDir    string
@@ -37,7 +45,7 @@ func probe(t testing.TB) string {
 			probeShared = d // built by the process that re-executed this one
 			return
 		}
-		dir, err := os.MkdirTemp("", "sandbox-probe-")
+		dir, err := mkdirTemp("sandbox-probe-")
 		if err != nil {
 			probeErr = err
 			return

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sandboxkit/sandbox/internal/child"
+	"github.com/sandboxkit/sandbox/internal/testutil"
 	"github.com/sandboxkit/sandbox/internal/victims"
 )
 
@@ -32,6 +33,13 @@ func TestMain(m *testing.M) {
 	if marker := os.Getenv(gvisorCrasherEnv); marker != "" {
 		os.Exit(gvisorCrasherMain(marker))
 	}
+	// This binary's temporary directories, in one that the next binary
+	// removes if this one is killed.
+	if dir, err := testutil.TempRoot(); err != nil {
+		println("temporary directories in", os.TempDir()+":", err.Error())
+	} else {
+		tempRoot = dir
+	}
 	// The runtime makes its poller's descriptors on first use: make them now
 	// so that the tests' descriptor counts start from a settled baseline.
 	if r, w, err := os.Pipe(); err == nil {
@@ -43,7 +51,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	// The programs built for the tests live in temporary directories.
 	victims.Cleanup()
-	for _, dir := range []string{probeDir, staticTrueDir, statsDir} {
+	for _, dir := range []string{probeDir, staticTrueDir, statsDir, tempRoot} {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}

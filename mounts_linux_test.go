@@ -36,7 +36,7 @@ func hostSecret(t *testing.T) (string, string) {
 // worldDir makes a directory of /tmp that the sandbox's uid can write.
 func worldDir(t *testing.T, prefix string) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", prefix)
+	dir, err := mkdirTemp(prefix)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,7 +103,7 @@ func TestRootless(t *testing.T) {
 	requireRoot(t)
 	cmd := rootlessCmd(t)
 	// Links the unprivileged caller meets: in /tmp, which it can reach.
-	links, err := os.MkdirTemp("", "sandbox-rootless-")
+	links, err := mkdirTemp("sandbox-rootless-")
 	if err != nil {
 		t.Fatal(err)
 	}

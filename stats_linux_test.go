@@ -41,7 +41,7 @@ func statsProgram(t *testing.T) string {
 	}
 	gcc := testutil.RequireTool(t, "gcc", "gcc libc6-dev")
 	statsOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sandbox-stats-")
+		dir, err := mkdirTemp("sandbox-stats-")
 		if err != nil {
 			statsErr = err
 			return

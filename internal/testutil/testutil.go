@@ -1,5 +1,6 @@
 // Package testutil holds what the project's tests share: the one way a test
-// says that it cannot run here.
+// says that it cannot run here, and where test binaries keep their
+// temporary directories (TempRoot).
 //
 // There are two kinds of "cannot run":
 //
