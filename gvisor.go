@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // gvisorConfig is what only the GVisor backend reads.
@@ -63,11 +64,13 @@ func parseRunscVersion(out string) string {
 	return "unknown"
 }
 
-var releaseDate = regexp.MustCompile(`20[0-9]{6}`)
+// releaseDate is compiled at first use: a regexp compiled at package
+// initialisation would cost every embedder's start-up, GVisor or not.
+var releaseDate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`20[0-9]{6}`) })
 
 // runscDate returns the release date in a version such as
 // "release-20240513.0" or Debian's "0.0~20221219.0", or 0.
 func runscDate(version string) int {
-	n, _ := strconv.Atoi(releaseDate.FindString(version))
+	n, _ := strconv.Atoi(releaseDate().FindString(version))
 	return n
 }

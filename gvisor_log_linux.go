@@ -44,8 +44,11 @@ type runscLog struct {
 }
 
 // logLine is a line of runsc's text log: level, date, time, thread,
-// file:line, message.
-var logLine = regexp.MustCompile(`^[DIWE]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.-]+:\d+\] (.*)$`)
+// file:line, message. It is compiled at first use, not at every
+// embedder's start-up.
+var logLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[DIWE]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.-]+:\d+\] (.*)$`)
+})
 
 func newRunscLog(r *os.File, onStarted func(time.Time)) *runscLog {
 	return &runscLog{r: r, onStarted: onStarted, done: make(chan struct{})}
@@ -56,8 +59,9 @@ func (l *runscLog) read() {
 	defer close(l.done)
 	sc := bufio.NewScanner(l.r)
 	sc.Buffer(make([]byte, 4096), 1<<20)
+	line := logLine()
 	for sc.Scan() {
-		m := logLine.FindStringSubmatch(sc.Text())
+		m := line.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
 		}
