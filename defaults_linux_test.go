@@ -85,6 +85,20 @@ func TestDefaults(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^\S+ \S+ \S+ / / ro,`).MatchString(mounts) {
 		t.Errorf("root is not read-only:\n%s", mounts)
 	}
+	// Nothing of the host's mount tree is left attached (the staging base
+	// and the host's root under it were detached): every mount is one the
+	// root's plan made.
+	for _, line := range strings.Split(strings.TrimSpace(mounts), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		at := f[4]
+		if at == "/oldroot" || strings.HasPrefix(at, "/oldroot/") || at == "/sys" || strings.HasPrefix(at, "/sys/") ||
+			at == "/run" || strings.HasPrefix(at, "/newroot") {
+			t.Errorf("a mount of the host's tree is left in the sandbox: %s", line)
+		}
+	}
 	// File descriptors: only stdio (ls opens one for /proc/self/fd).
 	if got := strings.Fields(sh("ls /proc/self/fd")); len(got) > 4 {
 		t.Errorf("inherited descriptors: %v", got)
