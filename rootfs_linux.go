@@ -392,10 +392,10 @@ func (c *config) planRoot(r *rootPlanner) error {
 	r.add(child.StageChdir, "/", unix.SYS_CHDIR, r.k.Str(newRoot))
 	r.add(child.StagePivotRoot, "/", unix.SYS_PIVOT_ROOT, r.k.Str("."), r.k.Str("."))
 	// One lazy unmount detaches the base, now over the new root, and with
-	// it everything below it: the host's root at /oldroot too. Each
-	// unmount waits for an RCU grace period (synchronize_rcu_expedited),
-	// the dearest step of the root on a VM: unmounting /oldroot first, on
-	// its own, cost a second one.
+	// it everything below it: the host's root at /oldroot too. (Detaching
+	// /oldroot on its own first cost time per run in the steps after it,
+	// where the kernel releases what was detached, in runs interleaved
+	// with runs of the single unmount.)
 	r.add(child.StageUmount, "/", unix.SYS_UMOUNT2, r.k.Str("."), unix.MNT_DETACH)
 	r.add(child.StageChdir, "/", unix.SYS_CHDIR, r.k.Str("/"))
 	r.setattr("/", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
