@@ -78,6 +78,11 @@ func TestSetupErrors(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
 	missing := filepath.Join(t.TempDir(), "missing")
+	// Files the command's execve refuses: it fails after the command has
+	// sent its peak RSS, so init gets both records at once.
+	progs := worldDir(t, "exec-")
+	os.WriteFile(filepath.Join(progs, "noexec"), []byte("#!/bin/sh\ntrue\n"), 0o644)
+	os.WriteFile(filepath.Join(progs, "garbage"), []byte("\x7fELF not a program\n"), 0o755)
 	tests := []struct {
 		name string
 		sb   *Sandbox
@@ -90,6 +95,8 @@ func TestSetupErrors(t *testing.T) {
 		{"missing bind source", New().Bind(missing, "/x"), []string{"true"}, missing, fs.ErrNotExist, `bind on "/x"`},
 		{"command not found", New(), []string{"no-such-command-xyz"}, "no-such-command-xyz", ErrCommandNotFound, ""},
 		{"absolute command not found", New(), []string{"/no/such"}, "/no/such", fs.ErrNotExist, ""},
+		{"not executable", New().Bind(progs, "/p"), []string{"/p/noexec"}, "/p/noexec", fs.ErrPermission, ""},
+		{"not a program", New().Bind(progs, "/p"), []string{"/p/garbage"}, "/p/garbage", syscall.ENOEXEC, ""},
 		// The path named is the directory that could not be made; the
 		// message names the bind: source, destination and flags.
 		{"mount point cannot be created", New().Bind("/etc/hostname", "/usr/no-such-dir/x"), []string{"true"}, "/usr/no-such-dir", fs.ErrNotExist,

@@ -67,6 +67,11 @@ type ExecRecord struct {
 // p.s.cfloor, or -1. The three lengths it can read (the ru_maxrss, the
 // record, both) differ, so each says what came.
 //
+// A vforked command (p.VM) resumes init only once its execve is past the
+// point of no return (exec_mmap) or once it has exited: either way it has
+// written all it ever will, so one read takes it, without waiting for the
+// end of the execve to close the pipe (about 150 µs a run on a VM).
+//
 //sandbox:child
 //go:nosplit
 //go:norace
@@ -85,6 +90,9 @@ func readExec(p *Plan) bool {
 			break
 		}
 		got += n
+		if p.VM {
+			break
+		}
 	}
 	s.cfloor = -1
 	switch got {
