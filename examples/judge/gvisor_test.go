@@ -3,12 +3,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -44,13 +41,7 @@ func TestJudgeCorpusGVisor(t *testing.T) {
 	baitHost(t)
 	gocache := sandboxDir(t, "judge-gocache-")
 	leftovers := checkLeftovers(t)
-	subs, err := filepath.Glob("testdata/sub/*")
-	if err != nil || len(subs) == 0 {
-		t.Fatalf("no submissions: %v", err)
-	}
-	sort.SliceStable(subs, func(i, j int) bool {
-		return !strings.Contains(subs[i], "forkbomb") && strings.Contains(subs[j], "forkbomb")
-	})
+	subs := corpus(t)
 	native := sandbox.Native
 	start := time.Now()
 	for _, src := range subs {
@@ -88,37 +79,3 @@ func TestJudgeCompileGVisor(t *testing.T) {
 // stays inside its own Sentry (the sandbox package's
 // TestGVisorNoInodeChannel), so there is no channel, and it answers WA.
 var gvisorVerdicts = map[string][]Verdict{"ac_lock": {WA}}
-
-// judgeOne judges src with cfg (its limits as TestJudgeCorpus's) and
-// checks the verdict its name promises, or the one differ gives.
-func judgeOne(t *testing.T, src string, cfg Config, differ map[string][]Verdict) {
-	t.Helper()
-	name := filepath.Base(src)
-	lang := languageOf(name)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cfg.Lang, cfg.Source, cfg.TestsDir = lang, src, "testdata/sum"
-	cfg.TimeLimit, cfg.MemoryLimit = time.Second, 256<<20
-	if strings.HasPrefix(name, "mle") {
-		cfg.MemoryLimit = 64 << 20
-	}
-	rep, err := Judge(ctx, cfg)
-	if err != nil {
-		t.Fatalf("Judge: %v", err)
-	}
-	var table bytes.Buffer
-	rep.WriteTable(&table)
-	want := expectedVerdicts(name)
-	if v, ok := differ[strings.SplitN(name, ".", 2)[0]]; ok {
-		want = v
-	}
-	if !contains(want, rep.Verdict) {
-		t.Fatalf("verdict %s, want one of %v\n%s", rep.Verdict, want, table.String())
-	}
-	if strings.HasPrefix(name, "re.") {
-		if last := rep.Tests[len(rep.Tests)-1]; last.Detail != reDetail[lang] {
-			t.Errorf("RE detail %q, want %q\n%s", last.Detail, reDetail[lang], table.String())
-		}
-	}
-	t.Logf("\n%s", table.String())
-}
