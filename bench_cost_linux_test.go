@@ -29,6 +29,9 @@ func BenchmarkRunCost(b *testing.B) {
 		{"ipc-ns", func() *Sandbox { return New().Namespaces(defaultNamespaces &^ IPC) }},
 		{"uts-ns", func() *Sandbox { return New().Namespaces(defaultNamespaces &^ UTS) }},
 		{"cgroup-ns", func() *Sandbox { return New().Namespaces(defaultNamespaces &^ Cgroup) }},
+		// Not a default, the way a root is made: a copy of the template
+		// against an assembly in every run.
+		{"root-template", func() *Sandbox { sb := New(); sb.cfg.perRunRoot = true; return sb }},
 	}
 	for _, w := range without {
 		b.Run("without-"+w.name, func(b *testing.B) {

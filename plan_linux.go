@@ -26,6 +26,7 @@ type runFDs struct {
 	execR, execW int   // the exec pipe (command → init: EOF is success)
 	sync         int   // read end of the sync pipe (parent → init: "go")
 	joinNet      int   // a pooled network namespace for init to join, or -1
+	template     int   // the root's template mount namespace, or -1 (roottemplate_linux.go)
 	cgroupProcs  []int // the run's cgroup.procs files, for the command
 	landlock     []int // the Landlock backend's rules' O_PATH descriptors, for the command
 	stdio        []int // the command's descriptors 0, 1, 2, …; -1 is closed
@@ -68,6 +69,9 @@ func planRun(s *runSpec) *runPlan {
 	if s.fds.joinNet >= 0 {
 		pl.CloneFlags &^= unix.CLONE_NEWNET
 		pl.NetCheck = s.netCheck
+	}
+	if s.fds.template >= 0 {
+		pl.CloneFlags &^= unix.CLONE_NEWNS // init copies the template instead
 	}
 	pl.PID1 = s.ns&PID != 0
 	pl.VM = s.vm
@@ -130,7 +134,7 @@ func planInit(s *runSpec, rp *runPlan) {
 	c, pl, fds := s.cfg, rp.plan, &s.fds
 	seq := &pl.Init
 	// init keeps only what it needs; the fork hands it the whole table.
-	keep := []int{fds.report, fds.execR, fds.execW, fds.sync, fds.joinNet}
+	keep := []int{fds.report, fds.execR, fds.execW, fds.sync, fds.joinNet, fds.template}
 	keep = append(keep, fds.cgroupProcs...)
 	keep = append(keep, fds.landlock...)
 	keep = append(keep, fds.stdio...)
@@ -173,6 +177,9 @@ func planInit(s *runSpec, rp *runPlan) {
 	// Its PID, for the command to check its parent against.
 	op = seq.Add(info(child.StageParentAlive), unix.SYS_GETPID)
 	op.Flags, op.Reg = child.FlagSave, child.RegInitPID
+	if fds.template >= 0 {
+		planEnterRoot(seq, fds.template)
+	}
 
 	seq = &pl.InitPost
 	if s.ns&UTS != 0 {

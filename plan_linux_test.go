@@ -49,7 +49,7 @@ func planFor(t *testing.T, sb *Sandbox, ns Namespace, vm, joinNet bool) *runPlan
 		t.Fatal(err)
 	}
 	s := &runSpec{cfg: &cfg, ns: ns, cmd: c, filter: filter, vm: vm,
-		fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: -1, stdio: []int{5, 6, 6}}}
+		fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: -1, template: -1, stdio: []int{5, 6, 6}}}
 	if cfg.limits.needCgroup() {
 		s.fds.cgroupProcs = []int{20, 21, 22}
 	}

@@ -213,9 +213,13 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 		}
 		h.vmRun = true
 	}
+	tmpl := -1
 	if s.ns&Mount != 0 {
-		if s.root, err = cfg.rootFor(s.ns&User != 0); err != nil {
+		if s.root, tmpl, err = cfg.rootFor(s.ns&User != 0); err != nil {
 			return err
+		}
+		if tmpl >= 0 {
+			h.child = append(h.child, tmpl)
 		}
 	}
 
@@ -238,7 +242,7 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 		return setupErr(child.StagePipe, err)
 	}
 	h.child, h.syncW = append(h.child, syncPipe[0]), syncPipe[1]
-	s.fds = runFDs{report: reportPipe[1], execR: execPipe[0], execW: execPipe[1], sync: syncPipe[0], joinNet: -1}
+	s.fds = runFDs{report: reportPipe[1], execR: execPipe[0], execW: execPipe[1], sync: syncPipe[0], joinNet: -1, template: tmpl}
 
 	if cfg.limits.output > 0 {
 		p.out = &outputCounter{limit: cfg.limits.output, onExceed: func() { p.stop(stopOutput) }}
@@ -339,10 +343,7 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 func (p *Process) childError(m *child.Msg) error {
 	info := p.rp.plan.Describe(m.List, m.Index)
 	errno := syscall.Errno(m.Errno)
-	err := &SetupError{Stage: info.Stage.String(), Index: info.Index, Path: info.Path, Err: errno}
-	if info.Detail != "" {
-		err.Err = fmt.Errorf("%s: %w", info.Detail, errno)
-	}
+	err := &SetupError{Stage: info.Stage.String(), Index: info.Index, Path: info.Path, Err: detailErr(info.Detail, errno)}
 	if m.List == child.ListRoot {
 		p.cfg.roots.failed(p.rp.plan.Root, int(m.Index), err)
 	}
@@ -353,6 +354,15 @@ func (p *Process) childError(m *child.Msg) error {
 		}
 	}
 	return err
+}
+
+// detailErr is errno with what the failed step was given (Info.Detail),
+// if anything.
+func detailErr(detail string, errno syscall.Errno) error {
+	if detail != "" {
+		return fmt.Errorf("%s: %w", detail, errno)
+	}
+	return errno
 }
 
 // cleanupFailed undoes a launch that failed: kills and reaps init, closes

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+	"time"
+
+	"go.uber.org/zap"
 
 	"golang.org/x/sys/unix"
 
@@ -29,7 +32,8 @@ import (
 type rootCache struct {
 	mu     sync.Mutex
 	key    rootKey
-	shared *child.Shared
+	shared *child.Shared // the steps of each run
+	tmpl   int           // the template's mount namespace, or -1 (roottemplate_linux.go); held with the plan
 	deps   *rootDeps
 	held   *heldFDs // the plan's descriptors: closed with it, or by a cleanup
 }
@@ -125,15 +129,32 @@ func (h *heldFDs) set(fds []int) {
 
 func (h *heldFDs) closeAll() { h.set(nil) }
 
-// rootFor returns the planned root filesystem for this configuration.
-func (c *config) rootFor(userns bool) (*child.Shared, error) {
+// rootFor returns the planned root filesystem for this configuration: the
+// steps each run takes, and, when the root is built as a template, a
+// duplicate of the template's descriptor for the run (-1 otherwise), which
+// the caller closes once init has its copy.
+func (c *config) rootFor(userns bool) (*child.Shared, int, error) {
 	key := rootKey{root: c.root, hostname: c.hostname, euid: os.Geteuid(), userns: userns, mounts: c.mounts}
 	rc := c.roots
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.shared != nil && rc.key.equal(&key) && rc.deps.current() {
-		return rc.shared, nil
+	if rc.shared == nil || !rc.key.equal(&key) || !rc.deps.current() {
+		if err := rc.plan(c, key, userns); err != nil {
+			return nil, -1, err
+		}
 	}
+	if rc.tmpl < 0 {
+		return rc.shared, -1, nil
+	}
+	fd, err := unix.FcntlInt(uintptr(rc.tmpl), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, -1, setupErr(child.StageEnterRoot, err)
+	}
+	return rc.shared, fd, nil
+}
+
+// plan plans the root anew, and builds its template if it has one.
+func (rc *rootCache) plan(c *config, key rootKey, userns bool) error {
 	rc.drop()
 	deps := &rootDeps{rootFD: -1}
 	// Stamped before they are read: a change while planning shows next run.
@@ -145,11 +166,32 @@ func (c *config) rootFor(userns bool) (*child.Shared, error) {
 	}
 	sh := &child.Shared{}
 	r := &rootPlanner{k: &sh.Keeper, seq: &sh.Seq, deps: deps}
-	if err := c.planRoot(r); err != nil {
+	var tmpl *child.Shared
+	if c.canTemplate(userns) {
+		// The assembly goes to the template; the run's steps to sh,
+		// whose keeper keeps what both point to.
+		tmpl = &child.Shared{}
+		r.seq, r.run = &tmpl.Seq, &sh.Seq
+	}
+	closeDeps := func() {
 		for _, fd := range deps.fds {
 			unix.Close(fd)
 		}
-		return nil, err
+	}
+	if err := c.planRoot(r); err != nil {
+		closeDeps()
+		return err
+	}
+	tfd := -1
+	if tmpl != nil {
+		var err error
+		t0 := time.Now()
+		if tfd, err = buildTemplate(tmpl); err != nil {
+			closeDeps()
+			return err
+		}
+		deps.hold(tfd)
+		c.logger.Debug("root template built", zap.Int("steps", len(tmpl.Ops)), zap.Int("each run's steps", len(sh.Ops)), zap.Duration("took", time.Since(t0)))
 	}
 	if rc.held == nil {
 		rc.held = &heldFDs{}
@@ -157,14 +199,14 @@ func (c *config) rootFor(userns bool) (*child.Shared, error) {
 	}
 	rc.held.set(deps.fds)
 	key.mounts = slices.Clone(c.mounts)
-	rc.key, rc.shared, rc.deps = key, sh, deps
-	return sh, nil
+	rc.key, rc.shared, rc.deps, rc.tmpl = key, sh, deps, tfd
+	return nil
 }
 
 // drop forgets the plan and closes its descriptors. Runs still using it
 // need none of them: the child opens every file again.
 func (rc *rootCache) drop() {
-	rc.shared, rc.deps = nil, nil
+	rc.shared, rc.deps, rc.tmpl = nil, nil, -1
 	if rc.held != nil {
 		rc.held.set(nil)
 	}
@@ -189,12 +231,17 @@ func (rc *rootCache) failed(sh *child.Shared, index int, err *SetupError) {
 		rc.drop()
 	}
 	rc.mu.Unlock()
-	if index < 0 || index >= len(sh.Ops) {
-		return
+	if index >= 0 && index < len(sh.Ops) {
+		explainOp(&sh.Ops[index], err)
 	}
+}
+
+// explainOp adds to err, the failure of the root's operation op, why it
+// failed when that is what the plan was made from changing under it.
+func explainOp(op *child.Op, err *SetupError) {
 	var why string
 	switch errno, _ := err.Err.(syscall.Errno); {
-	case sh.Ops[index].Nr == child.NrSameFile:
+	case op.Nr == child.NrSameFile:
 		why = "not the file that was checked: it was replaced since"
 	case errno == unix.ELOOP && err.Stage == "bind source":
 		why = "a symbolic link replaced a directory of it since it was checked"

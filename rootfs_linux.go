@@ -47,8 +47,10 @@ const (
 type rootPlanner struct {
 	k     *child.Keeper
 	seq   *child.Seq
-	deps  *rootDeps // what the plan depends on: filled while planning
-	index int       // mount index, for error messages
+	run   *child.Seq // with a template (roottemplate_linux.go): each run's own steps; nil: seq is the run's
+	ids   []idFile   // with a template: the run's generated files, written after /dev/shm
+	deps  *rootDeps  // what the plan depends on: filled while planning
+	index int        // mount index, for error messages
 	tops  map[string]os.FileMode
 	dirs  map[string]bool // directories made (or planned) in the new root
 	bound map[string]bool // where a bind or a recreated link was put
@@ -65,6 +67,18 @@ func (r *rootPlanner) info(stage child.Stage, p string) child.Info {
 
 func (r *rootPlanner) add(stage child.Stage, p string, nr uintptr, args ...uintptr) *child.Op {
 	return r.seq.Add(r.info(stage, p), nr, args...)
+}
+
+// runSteps is where the steps every run needs of its own go (a fresh
+// /proc, /tmp, /dev/shm and the id files), and how they name a path of
+// the new root: the one list and rel while the root is assembled, or,
+// with a template, the run's list and the path itself, as a run's init
+// takes those steps inside its copy of the finished root.
+func (r *rootPlanner) runSteps() (*child.Seq, func(string) string) {
+	if r.run != nil {
+		return r.run, path.Clean
+	}
+	return r.seq, rel
 }
 
 // addReg adds an operation whose first argument is a register.
@@ -176,12 +190,17 @@ func (r *rootPlanner) openDst(dst string, dir bool) {
 
 // setattr changes the flags of the mount at target (relative or absolute).
 // Only for paths the planner made itself.
-func (r *rootPlanner) setattr(target string, set uint64, recursive bool) {
+func (r *rootPlanner) setattr(target string, set uint64, recursive bool) *child.Op {
+	return r.setattrIn(r.seq, target, set, recursive)
+}
+
+// setattrIn is setattr adding to seq.
+func (r *rootPlanner) setattrIn(seq *child.Seq, target string, set uint64, recursive bool) *child.Op {
 	flags := uintptr(0)
 	if recursive {
 		flags = unix.AT_RECURSIVE
 	}
-	r.add(child.StageMountSetattr, target, unix.SYS_MOUNT_SETATTR, child.AtFDCWD, r.k.Str(target), flags,
+	return seq.Add(r.info(child.StageMountSetattr, target), unix.SYS_MOUNT_SETATTR, child.AtFDCWD, r.k.Str(target), flags,
 		r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
 }
 
@@ -296,6 +315,14 @@ func (r *rootPlanner) tmpfs(dst string, size int64, mode os.FileMode, flags uint
 	r.add(child.StageMount, dst, unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str(rel(dst)), r.k.Str("tmpfs"), flags, r.tmpfsData(size, mode))
 }
 
+// runTmpfs mounts a fresh tmpfs at dst, a path the planner made, in each
+// run (runSteps).
+func (r *rootPlanner) runTmpfs(dst string, size int64, mode os.FileMode, flags uintptr) {
+	r.mountPoint(dst, true)
+	seq, at := r.runSteps()
+	seq.Add(r.info(child.StageMount, dst), unix.SYS_MOUNT, r.k.Str("tmpfs"), r.k.Str(at(dst)), r.k.Str("tmpfs"), flags, r.tmpfsData(size, mode))
+}
+
 // userTmpfs mounts a tmpfs at the caller's dst. Unless the planner made
 // the way to it, on the directory openDst opened (made the working
 // directory for the mount), not on a path.
@@ -372,7 +399,7 @@ func (c *config) planRoot(r *rootPlanner) error {
 	}
 	if !c.hasMountAt("/tmp") {
 		r.index = -1
-		r.tmpfs("/tmp", DefaultTmpSize, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
+		r.runTmpfs("/tmp", DefaultTmpSize, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
 	}
 	for i, m := range c.mounts {
 		r.index = i
@@ -399,6 +426,7 @@ func (c *config) planRoot(r *rootPlanner) error {
 	r.add(child.StageUmount, "/", unix.SYS_UMOUNT2, r.k.Str("."), unix.MNT_DETACH)
 	r.add(child.StageChdir, "/", unix.SYS_CHDIR, r.k.Str("/"))
 	r.setattr("/", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
+	r.runIDFiles()
 	return nil
 }
 
@@ -642,17 +670,17 @@ func readDirNames(fd int) ([]string, error) {
 func (r *rootPlanner) planProc() {
 	r.index = -1
 	r.mountPoint("/proc", true)
+	seq, at := r.runSteps()
 	// The command sees only the processes it could ptrace (Linux 5.8),
 	// so not init, whose /proc files show the embedding process (init
 	// shares or copies its memory: command line, memory figures).
 	// hidepid=invisible would let any member of group 0 see them all.
-	r.add(child.StageMount, "/proc", unix.SYS_MOUNT, r.k.Str("proc"), r.k.Str(rel("/proc")), r.k.Str("proc"),
+	seq.Add(r.info(child.StageMount, "/proc"), unix.SYS_MOUNT, r.k.Str("proc"), r.k.Str(at("/proc")), r.k.Str("proc"),
 		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, r.k.Str("hidepid=ptraceable"))
 	for _, name := range procReadOnly {
-		p := rel("/proc/" + name)
-		r.add(child.StageMount, "/proc/"+name, unix.SYS_MOUNT, r.k.Str(p), r.k.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
-		r.setattr(p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true)
-		r.seq.Ops[len(r.seq.Ops)-1].Flags = child.FlagIgnore // absent on some kernels
+		p := at("/proc/" + name)
+		seq.Add(r.info(child.StageMount, "/proc/"+name), unix.SYS_MOUNT, r.k.Str(p), r.k.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
+		r.setattrIn(seq, p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true).Flags = child.FlagIgnore // absent on some kernels
 	}
 }
 
@@ -677,7 +705,7 @@ func (r *rootPlanner) planDev() error {
 	for _, l := range devLinks {
 		r.symlink(l[1], "/dev/"+l[0])
 	}
-	r.tmpfs("/dev/shm", 64<<20, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
+	r.runTmpfs("/dev/shm", 64<<20, os.ModeSticky|0o777, unix.MS_NOSUID|unix.MS_NODEV)
 	r.setattr(rel("/dev"), unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
 	return nil
 }

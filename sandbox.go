@@ -64,6 +64,7 @@ type config struct {
 	landlockBestEffort bool     // see LandlockBestEffort
 	probe              bool     // a backend's availability probe: skip the availability check
 	uids               *uidPool // host uids of runs (UIDRange)
+	perRunRoot         bool     // tests: assemble the root in every run, never copy a template (roottemplate_linux.go)
 }
 
 type rlimitSpec struct {

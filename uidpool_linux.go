@@ -227,6 +227,11 @@ func noAccountIn(file string, first, count int) error {
 // run's (registers ptr and n, set by planIDs), so that the root plan is
 // shared by runs of different uids.
 func (r *rootPlanner) writeIDFile(dst string, ptr, n uint8) {
+	if r.run != nil {
+		r.mountPoint(dst, false)
+		r.ids = append(r.ids, idFile{dst: dst, ptr: ptr, n: n})
+		return
+	}
 	r.writeFile(dst, "-")
 	w := &r.seq.Ops[len(r.seq.Ops)-2] // writeFile's write(fd, content, len)
 	w.Args[1], w.Args[2] = uintptr(ptr), uintptr(n)

@@ -172,6 +172,11 @@ func initMain(p *Plan) {
 		!runOps(p, p.InitPost.Ops, ListInitPost, 0, &s.msg) {
 		sendAndExit(p.ReportW, &s.msg, 1)
 	}
+	if p.Park {
+		for {
+			syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 0, 0, 0, 0, 0, 0)
+		}
+	}
 	reaperSetup(p)
 	var cpid uintptr
 	var e syscall.Errno

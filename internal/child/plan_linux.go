@@ -69,6 +69,11 @@ type Plan struct {
 	Root *Shared
 	// InitPost runs after Root.
 	InitPost Seq
+	// Park makes init exit (status 0) at the end of InitPost instead of
+	// forking a command: a process that only builds something, such as a
+	// root's template mount namespace, and waits in InitPost until the
+	// parent has taken it.
+	Park bool
 
 	initStack, cmdStack []byte
 	netBuf              []byte // what netDirty reads into (NetCheck)

@@ -56,6 +56,7 @@ const (
 	StageOpen
 	StageWrite
 	StageClose
+	StageEnterRoot // join the root's template mount namespace and copy it
 
 	// The command.
 	StageUnshareCgroup
@@ -116,6 +117,7 @@ var stageNames = [numStages]string{
 	StageOpen:             "open",
 	StageWrite:            "write",
 	StageClose:            "close",
+	StageEnterRoot:        "enter root",
 	StageUnshareCgroup:    "unshare cgroup",
 	StageSetpgid:          "setpgid",
 	StageFDs:              "fds",

@@ -1,0 +1,169 @@
+package sandbox
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/child"
+)
+
+// rootView is what a command sees of its root, in a form two runs can be
+// compared by: every mount (its place, options and file system, not its
+// ids), the type, mode, owner and size of the files at the top of the
+// root, in /etc, /dev and the writable directories, the generated files'
+// contents and its ids.
+const rootView = `awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i+1), $(i+3) }' /proc/self/mountinfo | sort
+echo ---
+stat -c '%n %F %a %u %g %s' / /* /etc/* /dev/* /dev/shm/* /tmp/* /b/* 2>&1
+echo ---
+cat /etc/passwd /etc/group /etc/hosts; id`
+
+// viewOf runs rootView in sb and returns its output, split into the mount
+// table and the rest.
+func viewOf(t *testing.T, sb *Sandbox) (mounts []string, rest string) {
+	t.Helper()
+	res, out := run(t, sb, "sh", "-c", rootView)
+	if res.Status != OK {
+		t.Fatalf("%+v %s", res, out)
+	}
+	m, rest, _ := strings.Cut(out, "---\n")
+	return strings.Split(strings.TrimSpace(m), "\n"), rest
+}
+
+// TestRootTemplate: a root copied from its template is the root a run
+// assembles itself — the same mounts with the same options, the same
+// files with the same modes and owners, the same ids — but for the run's
+// /etc/passwd and /etc/group, which are read-only binds of their own
+// instead of files of the root's tmpfs.
+func TestRootTemplate(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	dir := worldDir(t, "sandbox-template-")
+	os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644)
+	for _, mk := range []func() *Sandbox{
+		func() *Sandbox { return New().Bind(dir, "/b") },
+		func() *Sandbox { return New().BindWritable(dir, "/b").RunAs(1234, 1234).Hostname("judge") },
+	} {
+		tmpl, own := mk(), mk()
+		own.cfg.perRunRoot = true
+		tm, trest := viewOf(t, tmpl)
+		om, orest := viewOf(t, own)
+		tmpl.Close()
+		own.Close()
+		if trest != orest {
+			t.Errorf("the files differ:\ntemplate:\n%s\nassembled per run:\n%s", trest, orest)
+		}
+		var idBinds []string
+		for _, m := range tm {
+			if strings.HasPrefix(m, "/etc/passwd ") || strings.HasPrefix(m, "/etc/group ") {
+				idBinds = append(idBinds, m)
+			}
+		}
+		want := []string{"/etc/group ro,nosuid,nodev,noexec,relatime tmpfs rw,size=65536k", "/etc/passwd ro,nosuid,nodev,noexec,relatime tmpfs rw,size=65536k"}
+		if !slices.Equal(idBinds, want) {
+			t.Errorf("the id files are mounted as %q, want %q", idBinds, want)
+		}
+		if rest := slices.DeleteFunc(slices.Clone(tm), func(m string) bool { return slices.Contains(idBinds, m) }); !slices.Equal(rest, om) {
+			t.Errorf("the mounts differ:\ntemplate:\n%s\nassembled per run:\n%s", strings.Join(tm, "\n"), strings.Join(om, "\n"))
+		}
+	}
+}
+
+// TestRootTemplateKeepsNoTrace: runs copy one template, whose file systems
+// they share, so a run must not be able to change anything the next run
+// sees. The attacker is uid 0 (RunAs(0, 0)), which owns every file of the
+// template's tmpfs, without capabilities: it writes, creates, removes,
+// renames and chmods everywhere in the root, over the id files and the
+// generated /etc/hosts, tries to remount, unmount and mount, and leaves
+// files in /tmp and /dev/shm. The next run's view of its root (mounts,
+// files, modes, contents) is the first run's, to the byte.
+func TestRootTemplateKeepsNoTrace(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	dir := worldDir(t, "sandbox-template-")
+	sb := New().Bind(dir, "/b").RunAs(0, 0)
+	defer sb.Close()
+	mounts, files := viewOf(t, sb)
+	const attack = `
+for d in / /etc /dev /dev/shm /tmp /proc /usr /b; do
+	touch $d/planted; mkdir $d/plantdir; ln -s / $d/plantlink; chmod 777 $d
+done
+for f in /etc/passwd /etc/group /etc/hosts /etc/nsswitch.conf; do
+	echo 'evil:x:0:0::/:/bin/sh' >> $f; chmod 666 $f; mv $f $f.old; rm -f $f; touch $f
+done
+rm -rf /dev/null /dev/zero /usr/bin/true 2>&1
+mount -o remount,rw / ; mount -o remount,rw /dev ; mount -o remount,rw,bind /etc/passwd
+umount /etc/passwd ; umount -l /dev ; umount -l /proc ; mount -t tmpfs none /etc
+unshare -m true ; ls /dev/shm /tmp
+` + rootView
+	res, out := run(t, sb, "sh", "-c", attack)
+	if res.Status != OK {
+		t.Fatalf("%+v %s", res, out)
+	}
+	// The attack must have reached the writable places, or it tested
+	// nothing.
+	if !strings.Contains(out, "/tmp/planted regular empty file") || !strings.Contains(out, "/dev/shm/planted regular empty file") {
+		t.Fatalf("the attack wrote nothing to /tmp and /dev/shm:\n%s", out)
+	}
+	for i := 0; i < 2; i++ {
+		m, f := viewOf(t, sb)
+		if !slices.Equal(m, mounts) {
+			t.Errorf("run %d after the attack sees other mounts:\n%s\nbefore:\n%s", i+1, strings.Join(m, "\n"), strings.Join(mounts, "\n"))
+		}
+		if f != files {
+			t.Errorf("run %d after the attack sees other files:\n%s\nbefore:\n%s", i+1, f, files)
+		}
+	}
+}
+
+// TestPlanEnterRoot: a run whose root is a template's copy is cloned
+// without a mount namespace of its own (no copy of the host's mounts is
+// made) and keeps the template's descriptor open through its first steps,
+// then joins the template, closes the descriptor (the command never has
+// it) and unshares its copy, after the parent's "go" and before the root's
+// own steps.
+func TestPlanEnterRoot(t *testing.T) {
+	cfg := New().cfg
+	c, err := checkCmd(exec.Command("/bin/true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tmpl = 17
+	rp := planRun(&runSpec{cfg: &cfg, ns: defaultNamespaces, cmd: c, vm: true,
+		fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: -1, template: tmpl, stdio: []int{5, 6, 6}}})
+	p := rp.plan
+	if p.CloneFlags&unix.CLONE_NEWNS != 0 {
+		t.Errorf("clone flags %#x have CLONE_NEWNS", p.CloneFlags)
+	}
+	var steps []string
+	for i, op := range p.Init.Ops {
+		switch {
+		case op.Nr == unix.SYS_CLOSE_RANGE && op.Args[0] <= tmpl && tmpl <= op.Args[1]:
+			steps = append(steps, "close_range over it")
+		case op.Nr == unix.SYS_READ && p.Init.Info[i].Stage == child.StageSync:
+			steps = append(steps, "sync")
+		case op.Nr == unix.SYS_SETNS && op.Args[0] == tmpl && op.Args[1] == unix.CLONE_NEWNS:
+			steps = append(steps, "setns")
+		case op.Nr == unix.SYS_CLOSE && op.Args[0] == tmpl:
+			steps = append(steps, "close")
+		case op.Nr == unix.SYS_UNSHARE && op.Args[0] == unix.CLONE_NEWNS:
+			steps = append(steps, "unshare")
+		}
+	}
+	if want := []string{"sync", "setns", "close", "unshare"}; !slices.Equal(steps, want) {
+		t.Errorf("init's steps with the template's descriptor: %q, want %q", steps, want)
+	}
+	if last := p.Init.Info[len(p.Init.Info)-1].Stage; last != child.StageEnterRoot {
+		t.Errorf("init's last step is %v, want it to enter the root", last)
+	}
+	rp = planFor(t, New(), defaultNamespaces, true, false)
+	if rp.plan.CloneFlags&unix.CLONE_NEWNS == 0 || slices.Contains(stagesOf(&rp.plan.Init), child.StageEnterRoot) {
+		t.Errorf("without a template: clone flags %#x, init %s", rp.plan.CloneFlags, stageNames(stagesOf(&rp.plan.Init)))
+	}
+}
