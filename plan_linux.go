@@ -41,6 +41,7 @@ type runSpec struct {
 	filter   []unix.SockFilter // nil: no seccomp
 	vm       bool              // init shares the embedder's memory (canShareMemory)
 	root     *child.Shared     // the planned root filesystem, with Mount
+	assemble *child.Shared     // the root's template steps, when the run takes them itself (rootFor)
 	pool     bool              // the run's network namespace is pooled after it
 	netCheck *child.NetCheck   // what init checks a joined namespace with
 	landlock *landlockRun      // the Landlock backend's run, or nil
@@ -76,7 +77,7 @@ func planRun(s *runSpec) *runPlan {
 	pl.PID1 = s.ns&PID != 0
 	pl.VM = s.vm
 	pl.ReportW, pl.ExecR, pl.ExecW = s.fds.report, s.fds.execR, s.fds.execW
-	pl.Root = s.root
+	pl.Root, pl.Assemble = s.root, s.assemble
 	planInit(s, rp)
 	planCmd(s, rp, &pl.Cmd)
 	return rp

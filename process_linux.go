@@ -215,9 +215,11 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 	}
 	tmpl := -1
 	if s.ns&Mount != 0 {
-		if s.root, tmpl, err = cfg.rootFor(s.ns&User != 0); err != nil {
+		rr, err := cfg.rootFor(s.ns&User != 0)
+		if err != nil {
 			return err
 		}
+		s.assemble, s.root, tmpl = rr.assemble, rr.steps, rr.tmpl
 		if tmpl >= 0 {
 			h.child = append(h.child, tmpl)
 		}
@@ -344,8 +346,11 @@ func (p *Process) childError(m *child.Msg) error {
 	info := p.rp.plan.Describe(m.List, m.Index)
 	errno := syscall.Errno(m.Errno)
 	err := &SetupError{Stage: info.Stage.String(), Index: info.Index, Path: info.Path, Err: detailErr(info.Detail, errno)}
-	if m.List == child.ListRoot {
+	switch m.List {
+	case child.ListRoot:
 		p.cfg.roots.failed(p.rp.plan.Root, int(m.Index), err)
+	case child.ListAssemble:
+		p.cfg.roots.failed(p.rp.plan.Assemble, int(m.Index), err)
 	}
 	if info.Stage == child.StageExecve {
 		err.Path = p.cmd.name

@@ -33,7 +33,9 @@ type rootCache struct {
 	mu     sync.Mutex
 	key    rootKey
 	shared *child.Shared // the steps of each run
-	tmpl   int           // the template's mount namespace, or -1 (roottemplate_linux.go); held with the plan
+	build  *child.Shared // the template's steps (roottemplate_linux.go), or nil
+	tmpl   int           // the template's mount namespace once built, or -1; held with the plan
+	runs   int           // runs given the plan
 	deps   *rootDeps
 	held   *heldFDs // the plan's descriptors: closed with it, or by a cleanup
 }
@@ -129,28 +131,67 @@ func (h *heldFDs) set(fds []int) {
 
 func (h *heldFDs) closeAll() { h.set(nil) }
 
-// rootFor returns the planned root filesystem for this configuration: the
-// steps each run takes, and, when the root is built as a template, a
-// duplicate of the template's descriptor for the run (-1 otherwise), which
-// the caller closes once init has its copy.
-func (c *config) rootFor(userns bool) (*child.Shared, int, error) {
+// add holds one more descriptor.
+func (h *heldFDs) add(fd int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fds = append(h.fds, fd)
+}
+
+// runRoot is how one run gets its root.
+type runRoot struct {
+	assemble *child.Shared // the template's steps, for a run that takes them itself, or nil
+	steps    *child.Shared // the run's steps
+	tmpl     int           // a duplicate of the template's descriptor, for the run's init to copy, or -1
+}
+
+// rootFor returns the planned root filesystem for this configuration.
+// With a template, the plan's first run assembles the root itself (a
+// template would cost a one-shot run a process more); from the second,
+// each copies the template, built then. The caller closes rr.tmpl once
+// init has its copy.
+func (c *config) rootFor(userns bool) (rr runRoot, err error) {
 	key := rootKey{root: c.root, hostname: c.hostname, euid: os.Geteuid(), userns: userns, mounts: c.mounts}
 	rc := c.roots
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if rc.shared == nil || !rc.key.equal(&key) || !rc.deps.current() {
 		if err := rc.plan(c, key, userns); err != nil {
-			return nil, -1, err
+			return runRoot{tmpl: -1}, err
 		}
 	}
-	if rc.tmpl < 0 {
-		return rc.shared, -1, nil
+	rc.runs++
+	rr = runRoot{steps: rc.shared, tmpl: -1}
+	switch {
+	case rc.build == nil:
+		return rr, nil
+	case rc.tmpl < 0 && rc.runs == 1:
+		rr.assemble = rc.build
+		return rr, nil
+	case rc.tmpl < 0:
+		if err := rc.buildTemplate(c); err != nil {
+			return runRoot{tmpl: -1}, err
+		}
 	}
-	fd, err := unix.FcntlInt(uintptr(rc.tmpl), unix.F_DUPFD_CLOEXEC, 3)
+	if rr.tmpl, err = unix.FcntlInt(uintptr(rc.tmpl), unix.F_DUPFD_CLOEXEC, 3); err != nil {
+		return runRoot{tmpl: -1}, setupErr(child.StageEnterRoot, err)
+	}
+	return rr, nil
+}
+
+// buildTemplate builds the plan's template, whose descriptor the plan
+// then holds. A failure drops the plan.
+func (rc *rootCache) buildTemplate(c *config) error {
+	t0 := time.Now()
+	fd, err := buildTemplate(rc.build)
 	if err != nil {
-		return nil, -1, setupErr(child.StageEnterRoot, err)
+		rc.drop()
+		return err
 	}
-	return rc.shared, fd, nil
+	rc.tmpl = fd
+	rc.held.add(fd)
+	c.logger.Debug("root template built", zap.Int("steps", len(rc.build.Ops)), zap.Int("each run's steps", len(rc.shared.Ops)), zap.Duration("took", time.Since(t0)))
+	return nil
 }
 
 // plan plans the root anew, and builds its template if it has one.
@@ -166,32 +207,18 @@ func (rc *rootCache) plan(c *config, key rootKey, userns bool) error {
 	}
 	sh := &child.Shared{}
 	r := &rootPlanner{k: &sh.Keeper, seq: &sh.Seq, deps: deps}
-	var tmpl *child.Shared
+	var build *child.Shared
 	if c.canTemplate(userns) {
 		// The assembly goes to the template; the run's steps to sh,
 		// whose keeper keeps what both point to.
-		tmpl = &child.Shared{}
-		r.seq, r.run = &tmpl.Seq, &sh.Seq
+		build = &child.Shared{}
+		r.seq, r.run = &build.Seq, &sh.Seq
 	}
-	closeDeps := func() {
+	if err := c.planRoot(r); err != nil {
 		for _, fd := range deps.fds {
 			unix.Close(fd)
 		}
-	}
-	if err := c.planRoot(r); err != nil {
-		closeDeps()
 		return err
-	}
-	tfd := -1
-	if tmpl != nil {
-		var err error
-		t0 := time.Now()
-		if tfd, err = buildTemplate(tmpl); err != nil {
-			closeDeps()
-			return err
-		}
-		deps.hold(tfd)
-		c.logger.Debug("root template built", zap.Int("steps", len(tmpl.Ops)), zap.Int("each run's steps", len(sh.Ops)), zap.Duration("took", time.Since(t0)))
 	}
 	if rc.held == nil {
 		rc.held = &heldFDs{}
@@ -199,14 +226,14 @@ func (rc *rootCache) plan(c *config, key rootKey, userns bool) error {
 	}
 	rc.held.set(deps.fds)
 	key.mounts = slices.Clone(c.mounts)
-	rc.key, rc.shared, rc.deps, rc.tmpl = key, sh, deps, tfd
+	rc.key, rc.shared, rc.build, rc.deps = key, sh, build, deps
 	return nil
 }
 
 // drop forgets the plan and closes its descriptors. Runs still using it
 // need none of them: the child opens every file again.
 func (rc *rootCache) drop() {
-	rc.shared, rc.deps, rc.tmpl = nil, nil, -1
+	rc.shared, rc.build, rc.deps, rc.tmpl, rc.runs = nil, nil, nil, -1, 0
 	if rc.held != nil {
 		rc.held.set(nil)
 	}
@@ -227,7 +254,7 @@ func (rc *rootCache) failed(sh *child.Shared, index int, err *SetupError) {
 		return
 	}
 	rc.mu.Lock()
-	if rc.shared == sh {
+	if rc.shared == sh || rc.build == sh {
 		rc.drop()
 	}
 	rc.mu.Unlock()

@@ -30,9 +30,11 @@ import (
 // run's mounts never reach the template: mount events do not propagate
 // between the template and its copies (every mount is private).
 //
-// The template is built by a child of its own, which runs the same steps
-// a run would and parks; the parent opens its mount namespace and lets it
-// exit. The descriptor is held with the plan (rootCache) and closed with
+// The template is built at the plan's second run (the first, which may be
+// a one-shot's only one, takes the template's steps itself, in a mount
+// namespace of its own, and then its own steps), by a child that runs the
+// template's steps and parks; the parent opens its mount namespace and lets
+// it exit. The descriptor is held with the plan (rootCache) and closed with
 // it; each run gets a duplicate, which its init closes after the setns.
 // The checks that bind the files the parent checked (bindChecked) run
 // when the template is built; what keeps a template current is the plan's:

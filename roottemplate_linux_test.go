@@ -36,11 +36,13 @@ func viewOf(t *testing.T, sb *Sandbox) (mounts []string, rest string) {
 	return strings.Split(strings.TrimSpace(m), "\n"), rest
 }
 
-// TestRootTemplate: a root copied from its template is the root a run
-// assembles itself — the same mounts with the same options, the same
-// files with the same modes and owners, the same ids — but for the run's
-// /etc/passwd and /etc/group, which are read-only binds of their own
-// instead of files of the root's tmpfs.
+// TestRootTemplate: a root copied from its template (from a plan's second
+// run on) is the root the plan's first run assembles itself from the
+// template's steps, and the root a run assembles in the way the template
+// is not used for (perRunRoot) — the same mounts with the same options,
+// the same files with the same modes and owners, the same ids — but for
+// /etc/passwd and /etc/group, which a run of a template's plan binds
+// read-only instead of writing them in the root's tmpfs.
 func TestRootTemplate(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
@@ -52,10 +54,20 @@ func TestRootTemplate(t *testing.T) {
 	} {
 		tmpl, own := mk(), mk()
 		own.cfg.perRunRoot = true
-		tm, trest := viewOf(t, tmpl)
+		fm, frest := viewOf(t, tmpl) // the first run: the template's steps in its own namespace
+		tm, trest := viewOf(t, tmpl) // the template's copy
+		if tmpl.cfg.roots.tmpl < 0 {
+			t.Fatal("the plan's second run built no template")
+		}
 		om, orest := viewOf(t, own)
 		tmpl.Close()
 		own.Close()
+		if n := tmpl.cfg.roots; n.tmpl >= 0 || n.runs != 0 {
+			t.Errorf("Close left the template %d, runs %d", n.tmpl, n.runs)
+		}
+		if !slices.Equal(fm, tm) || frest != trest {
+			t.Errorf("the first run's root differs from the template's copy:\nfirst:\n%s\n%s\ncopy:\n%s\n%s", strings.Join(fm, "\n"), frest, strings.Join(tm, "\n"), trest)
+		}
 		if trest != orest {
 			t.Errorf("the files differ:\ntemplate:\n%s\nassembled per run:\n%s", trest, orest)
 		}

@@ -168,6 +168,7 @@ func forkInit(p *Plan) (pid uintptr, err1 syscall.Errno) {
 func initMain(p *Plan) {
 	s := &p.s
 	if !runList(p, p.Init.Ops, ListInit) ||
+		(p.Assemble != nil && !runList(p, p.Assemble.Ops, ListAssemble)) ||
 		(p.Root != nil && !runList(p, p.Root.Ops, ListRoot)) ||
 		!runOps(p, p.InitPost.Ops, ListInitPost, 0, &s.msg) {
 		sendAndExit(p.ReportW, &s.msg, 1)

@@ -55,6 +55,7 @@ const (
 	ListFork // the fork of the command itself failed
 	ListRoot
 	ListInitPost
+	ListAssemble
 )
 
 // Message kinds sent on the report pipe.

@@ -64,8 +64,12 @@ type Plan struct {
 	// (NrJoinNet); shared by many plans, read-only.
 	NetCheck *NetCheck
 
-	// Root, when set, runs after Init and before InitPost: the root
-	// filesystem, planned once and shared read-only by many runs.
+	// Assemble, when set, runs after Init and before Root: the steps
+	// that build a root's template, for a run that assembles that root
+	// itself in its own mount namespace (the plan's first run).
+	Assemble *Shared
+	// Root, when set, runs after Init (and Assemble) and before InitPost:
+	// the root filesystem, planned once and shared read-only by many runs.
 	Root *Shared
 	// InitPost runs after Root.
 	InitPost Seq
@@ -144,6 +148,10 @@ func (p *Plan) Describe(list, index uint32) Info {
 	case ListRoot:
 		if p.Root != nil {
 			s = &p.Root.Seq
+		}
+	case ListAssemble:
+		if p.Assemble != nil {
+			s = &p.Assemble.Seq
 		}
 	case ListInitPost:
 		s = &p.InitPost
