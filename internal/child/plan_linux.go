@@ -88,7 +88,20 @@ type Plan struct {
 
 // NewPlan returns an empty plan.
 func NewPlan() *Plan {
-	return &Plan{ReportW: -1, ExecR: -1, ExecW: -1}
+	p := &Plan{ReportW: -1, ExecR: -1, ExecW: -1}
+	// Room for a run's usual steps (a command's are about 140 with the
+	// capability drops and the signal reset), so that planning a run does
+	// not grow its lists step by step.
+	p.Init.grow(32)
+	p.Cmd.grow(160)
+	p.PostFork.grow(4)
+	p.InitPost.grow(8)
+	return p
+}
+
+func (s *Seq) grow(n int) {
+	s.Ops = make([]Op, 0, n)
+	s.Info = make([]Info, 0, n)
 }
 
 // Shared is a Seq with the memory its operations point to, planned once and
