@@ -33,10 +33,15 @@ var lastCap = sync.OnceValue(func() int {
 // planIdentity adds the steps that leave the command with only its
 // unprivileged identity: empty capability sets (bounding and ambient too),
 // locked securebits, no supplementary groups, the uid and gid.
-func planIdentity(pl *child.Plan, seq *child.Seq, uid, gid int, userns bool) {
+func planIdentity(pl *child.Plan, seq *child.Seq, uid, gid int, userns, boundingEmpty bool) {
 	info := info(child.StageCapabilities)
-	for c := 0; c <= lastCap(); c++ {
-		seq.Add(info, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(c)).Flags = child.FlagIgnore
+	// Without a user namespace of its own, the command inherits the
+	// bounding set of the thread init is cloned from: empty, when it
+	// could be emptied (child.BoundingSetEmpty, runSpec.boundingEmpty).
+	if userns || !boundingEmpty {
+		for c := 0; c <= lastCap(); c++ {
+			seq.Add(info, unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(c)).Flags = child.FlagIgnore
+		}
 	}
 	seq.Add(info, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	seq.Add(child.Info{Stage: child.StageSecurebits, Index: -1}, unix.SYS_PRCTL, unix.PR_SET_SECUREBITS,

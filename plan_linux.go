@@ -42,10 +42,13 @@ type runSpec struct {
 	vm       bool              // init shares the embedder's memory (canShareMemory)
 	root     *child.Shared     // the planned root filesystem, with Mount
 	assemble *child.Shared     // the root's template steps, when the run takes them itself (rootFor)
-	pool     bool              // the run's network namespace is pooled after it
-	netCheck *child.NetCheck   // what init checks a joined namespace with
-	landlock *landlockRun      // the Landlock backend's run, or nil
-	fds      runFDs
+	// boundingEmpty: init is cloned with an empty capability bounding
+	// set (child.BoundingSetEmpty), so the command need not drop it.
+	boundingEmpty bool
+	pool          bool            // the run's network namespace is pooled after it
+	netCheck      *child.NetCheck // what init checks a joined namespace with
+	landlock      *landlockRun    // the Landlock backend's run, or nil
+	fds           runFDs
 }
 
 // planRun turns a run into the child's ordered lists of steps. It is pure:
@@ -299,7 +302,7 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	if s.landlock != nil && !s.landlock.root {
 		planUnprivilegedIdentity(pl, seq)
 	} else {
-		planIdentity(pl, seq, c.uid, c.gid, rp.userns)
+		planIdentity(pl, seq, c.uid, c.gid, rp.userns, s.boundingEmpty)
 	}
 	// The change of ids cleared the parent-death signal: set it again,
 	// then make sure init did not die before (the command would have been

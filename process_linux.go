@@ -207,6 +207,7 @@ func setupErr(stage child.Stage, err error) *SetupError {
 func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 	cfg := p.cfg
 	s.vm = canShareMemory(cfg, s.ns)
+	s.boundingEmpty = child.BoundingSetEmpty()
 	if s.vm {
 		if err := beginVMRun(); err != nil {
 			return setupErr(child.StagePrctl, err)

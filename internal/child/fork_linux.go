@@ -75,10 +75,22 @@ type forkRequest struct {
 
 // forker starts, once, the goroutine that clones every init, locked to an
 // OS thread of its own for the life of the process.
+//
+// That thread empties its capability bounding set first, when it can:
+// every init inherits it, and with it every command that does not get a
+// user namespace of its own (a new one gives a full set), so those need
+// not drop each capability themselves (see BoundingSetEmpty). The bounding
+// set only limits what an execve may grant; no process cloned from this
+// thread execs with capabilities to keep. The set is the thread's own: the
+// runtime never clones a new thread from a locked one, so the embedding
+// process's other threads, and what they start, keep theirs.
 var forker = sync.OnceValue(func() chan<- *forkRequest {
 	ch := make(chan *forkRequest)
+	ready := make(chan struct{})
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread lives as long as the process
+		boundingEmpty = emptyBoundingSet()
+		close(ready)
 		for req := range ch {
 			if req.p.VM {
 				req.pid, req.errno = startVM(req.p)
@@ -88,8 +100,41 @@ var forker = sync.OnceValue(func() chan<- *forkRequest {
 			close(req.done)
 		}
 	}()
+	<-ready
 	return ch
 })
+
+// boundingEmpty is set once by the forker's thread (emptyBoundingSet).
+var boundingEmpty bool
+
+// BoundingSetEmpty starts the forker if it has not started and says
+// whether its thread's capability bounding set is empty, checked
+// capability by capability, so that a command cloned without a user
+// namespace of its own inherits an empty one.
+func BoundingSetEmpty() bool {
+	forker()
+	return boundingEmpty
+}
+
+// emptyBoundingSet drops every capability from the calling thread's
+// bounding set and says whether none is left. Without CAP_SETPCAP the
+// drops fail and it says false.
+func emptyBoundingSet() bool {
+	const prCapbsetRead, prCapbsetDrop = 23, 24 // linux/prctl.h
+	for c := uintptr(0); c < 64; c++ {
+		syscall.RawSyscall(syscall.SYS_PRCTL, prCapbsetDrop, c, 0)
+	}
+	for c := uintptr(0); c < 64; c++ {
+		r, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prCapbsetRead, c, 0)
+		if e == 0 && r != 0 {
+			return false // still in the set
+		}
+		if e != 0 && e != syscall.EINVAL { // EINVAL: no such capability
+			return false
+		}
+	}
+	return true
+}
 
 // vmStackSize is the stack of an init or command started with CLONE_VM.
 // Their code is a short chain of nosplit functions and raw system calls.
