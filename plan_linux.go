@@ -3,7 +3,9 @@ package sandbox
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"slices"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -45,10 +47,14 @@ type runSpec struct {
 	// boundingEmpty: init is cloned with an empty capability bounding
 	// set (child.BoundingSetEmpty), so the command need not drop it.
 	boundingEmpty bool
-	pool          bool            // the run's network namespace is pooled after it
-	netCheck      *child.NetCheck // what init checks a joined namespace with
-	landlock      *landlockRun    // the Landlock backend's run, or nil
-	fds           runFDs
+	// clearSighand: a VM init starts with the handlers reset
+	// (child.Plan.ClearSighand), so the command resets only the signals
+	// the embedding process ignores.
+	clearSighand bool
+	pool         bool            // the run's network namespace is pooled after it
+	netCheck     *child.NetCheck // what init checks a joined namespace with
+	landlock     *landlockRun    // the Landlock backend's run, or nil
+	fds          runFDs
 }
 
 // planRun turns a run into the child's ordered lists of steps. It is pure:
@@ -79,6 +85,7 @@ func planRun(s *runSpec) *runPlan {
 	}
 	pl.PID1 = s.ns&PID != 0
 	pl.VM = s.vm
+	pl.ClearSighand = s.vm && s.clearSighand
 	pl.ReportW, pl.ExecR, pl.ExecW = s.fds.report, s.fds.execR, s.fds.execW
 	pl.Root, pl.Assemble = s.root, s.assemble
 	planInit(s, rp)
@@ -228,18 +235,29 @@ func planPdeathsig(seq *child.Seq) {
 	seq.Add(info(child.StagePdeathsig), unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
 }
 
-// planSignalReset adds what runtime_AfterForkInChild does for a forked
-// child: every signal back to its default action, then none blocked. A
-// command started with vfork from an init that shares the embedding
-// process's memory inherited the Go runtime's handlers and a full mask.
+// planSignalReset puts every signal of the command back to its default
+// action and, for a command started with vfork from an init that shares
+// the embedding process's memory, which inherited init's full mask, blocks
+// none. A forked command had the Go runtime's handlers reset by
+// runtime_AfterForkInChild, and a vforked one by the clone of its init
+// when that could reset them (ClearSighand): each resets only the signals
+// the embedding process ignores (which survive both, and execve), as
+// signal.Ignored knows them; an ignore made behind the runtime's back, by
+// a raw system call, would be inherited, as by os/exec's commands. Any
+// other vforked command resets every signal: its init has the runtime's
+// handlers.
 func planSignalReset(pl *child.Plan, seq *child.Seq) {
 	info := info(child.StageSignals)
 	dfl := pl.Bytes(make([]byte, sigactionSize))
+	all := pl.VM && !pl.ClearSighand
 	for sig := 1; sig <= 64; sig++ {
-		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) || !all && !signal.Ignored(syscall.Signal(sig)) {
 			continue
 		}
 		seq.Add(info, unix.SYS_RT_SIGACTION, uintptr(sig), dfl, 0, 8).Flags = child.FlagIgnore
+	}
+	if !pl.VM {
+		return
 	}
 	seq.Add(info, unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, pl.Bytes(make([]byte, 8)), 0, 8)
 }
@@ -317,9 +335,7 @@ func planCmd(s *runSpec, rp *runPlan, seq *child.Seq) {
 	seq.Add(child.Info{Stage: child.StageChdir, Index: -1, Path: dir}, unix.SYS_CHDIR, pl.Str(dir))
 	seq.Add(info(child.StageNoNewPrivs), unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 	seq.Add(info(child.StageUmask), unix.SYS_UMASK, 0o022)
-	if pl.VM {
-		planSignalReset(pl, seq)
-	}
+	planSignalReset(pl, seq)
 	if s.landlock != nil {
 		s.landlock.planRestrict(pl, seq)
 	}

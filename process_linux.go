@@ -208,6 +208,7 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 	cfg := p.cfg
 	s.vm = canShareMemory(cfg, s.ns)
 	s.boundingEmpty = child.BoundingSetEmpty()
+	s.clearSighand = child.ClearSighandSupported()
 	if s.vm {
 		if err := beginVMRun(); err != nil {
 			return setupErr(child.StagePrctl, err)

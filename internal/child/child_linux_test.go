@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -284,5 +285,13 @@ func TestAtFDCWD(t *testing.T) {
 	fdcwd := unix.AT_FDCWD
 	if AtFDCWD != uintptr(fdcwd) {
 		t.Errorf("AtFDCWD = %#x, want %#x", AtFDCWD, uintptr(fdcwd))
+	}
+}
+
+// TestCloneArgsSize: cloneArgs is struct clone_args as far as version 2
+// (CLONE_ARGS_SIZE_VER2, linux/sched.h).
+func TestCloneArgsSize(t *testing.T) {
+	if n := unsafe.Sizeof(cloneArgs{}); n != 88 {
+		t.Errorf("cloneArgs is %d bytes, want 88", n)
 	}
 }

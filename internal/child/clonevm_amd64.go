@@ -15,3 +15,10 @@ func cloneVMInit(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr
 //sandbox:child
 //go:noescape
 func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr)
+
+// clone3VMInit is cloneVMInit with clone3(2): its flags, pidfd and stack
+// are in args.
+//
+//sandbox:child
+//go:noescape
+func clone3VMInit(args *cloneArgs, size uintptr, p *Plan) (pid, errno uintptr)

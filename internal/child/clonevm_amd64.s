@@ -45,3 +45,41 @@ exit: \
 
 CLONE_ENTRY(·cloneVMInit, ·initMain)
 CLONE_ENTRY(·cloneVMCmd, ·cmdMain)
+
+// CLONE3_ENTRY(name, entry) defines
+//
+//	func name(args *cloneArgs, size uintptr, p *Plan) (pid, errno uintptr)
+//
+// clone3(2) with args (which name the child's stack), where the child
+// calls entry(p) and never returns (exit status 127 if it did).
+#define CLONE3_ENTRY(name, entry) \
+TEXT name(SB),NOSPLIT,$0-40 \
+	MOVQ	args+0(FP), DI \
+	MOVQ	size+8(FP), SI \
+	MOVQ	p+16(FP), R12 \
+	MOVQ	$435, AX /* SYS_clone3 */ \
+	SYSCALL \
+	CMPQ	AX, $0xfffffffffffff001 \
+	JLS	ok \
+	MOVQ	$0, pid+24(FP) \
+	NEGQ	AX \
+	MOVQ	AX, errno+32(FP) \
+	RET \
+ok: \
+	CMPQ	AX, $0 \
+	JEQ	child \
+	MOVQ	AX, pid+24(FP) \
+	MOVQ	$0, errno+32(FP) \
+	RET \
+child: \
+	/* On the new stack; R12 (p) came along. */ \
+	SUBQ	$16, SP \
+	MOVQ	R12, 0(SP) \
+	CALL	entry(SB) \
+exit: \
+	MOVQ	$127, DI \
+	MOVQ	$231, AX /* SYS_exit_group */ \
+	SYSCALL \
+	JMP	exit
+
+CLONE3_ENTRY(·clone3VMInit, ·initMain)

@@ -18,6 +18,13 @@ func cloneVMInit(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr
 //sandbox:child
 //go:nosplit
 //go:norace
+func clone3VMInit(args *cloneArgs, size uintptr, p *Plan) (pid, errno uintptr) {
+	return 0, uintptr(syscall.ENOSYS)
+}
+
+//sandbox:child
+//go:nosplit
+//go:norace
 func cloneVMCmd(flags, stack uintptr, ptid *int32, p *Plan) (pid, errno uintptr) {
 	return 0, uintptr(syscall.ENOSYS)
 }

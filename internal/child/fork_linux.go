@@ -31,9 +31,10 @@ import (
 //   - norace and nocheckptr, so that neither instrumentation runs.
 
 const (
-	clonePidfd = 0x1000     // CLONE_PIDFD, linux/sched.h
-	waitAll    = 0x40000000 // __WALL (wait for clone and non-clone children alike), linux/wait.h
-	errPipe    = uintptr(syscall.EPIPE)
+	clonePidfd        = 0x1000      // CLONE_PIDFD, linux/sched.h
+	cloneClearSighand = 0x100000000 // CLONE_CLEAR_SIGHAND (clone3 only)
+	waitAll           = 0x40000000  // __WALL (wait for clone and non-clone children alike), linux/wait.h
+	errPipe           = uintptr(syscall.EPIPE)
 )
 
 // Start forks the init process described by p. It returns the init's PID
@@ -48,6 +49,16 @@ func Start(p *Plan) (pid, pidfd int, err error) {
 	if p.VM {
 		p.initStack = stackPool.Get().(*[vmStackSize]byte)[:]
 		p.cmdStack = stackPool.Get().(*[vmStackSize]byte)[:]
+		if p.ClearSighand {
+			base := uintptr(unsafe.Pointer(unsafe.SliceData(p.initStack)))
+			p.cargs = cloneArgs{
+				flags:      uint64(p.CloneFlags | syscall.CLONE_VM | clonePidfd | cloneClearSighand),
+				pidfd:      uint64(uintptr(unsafe.Pointer(&p.pidfd))),
+				exitSignal: uint64(syscall.SIGCHLD),
+				stack:      uint64(base),
+				stackSize:  uint64(stackTop(p.initStack) - base),
+			}
+		}
 	}
 	if p.NetCheck != nil {
 		p.netBuf = netBufPool.Get().(*[netBufSize]byte)[:]
@@ -179,8 +190,13 @@ func stackTop(b []byte) uintptr {
 //go:nocheckptr
 func startVM(p *Plan) (uintptr, syscall.Errno) {
 	runtimeBeforeFork()
-	pid, errno := cloneVMInit(p.CloneFlags|syscall.CLONE_VM|clonePidfd|uintptr(syscall.SIGCHLD),
-		stackTop(p.initStack), &p.pidfd, p)
+	var pid, errno uintptr
+	if p.ClearSighand {
+		pid, errno = clone3VMInit(&p.cargs, unsafe.Sizeof(p.cargs), p)
+	} else {
+		pid, errno = cloneVMInit(p.CloneFlags|syscall.CLONE_VM|clonePidfd|uintptr(syscall.SIGCHLD),
+			stackTop(p.initStack), &p.pidfd, p)
+	}
 	runtimeAfterFork()
 	return pid, syscall.Errno(errno)
 }
@@ -425,3 +441,43 @@ func sendAndExit(fd int, m *Msg, code uintptr) {
 //go:norace
 //go:nocheckptr
 func at(buf *[512]byte, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Pointer(buf), j)) }
+
+// cloneArgs is struct clone_args (linux/sched.h), as far as version 2.
+type cloneArgs struct {
+	flags, pidfd uint64
+	_, _         uint64 // child_tid, parent_tid
+	exitSignal   uint64
+	stack        uint64 // the lowest address
+	stackSize    uint64
+	_, _, _, _   uint64 // tls, set_tid, set_tid_size, cgroup
+}
+
+// ClearSighandSupported says whether clone3(2) may be called here (a
+// container's seccomp filter often refuses it with ENOSYS) and the
+// kernel knows CLONE_CLEAR_SIGHAND (Linux 5.5), as Plan.ClearSighand
+// needs.
+var ClearSighandSupported = sync.OnceValue(func() bool {
+	if !VMSupported {
+		return false
+	}
+	// A size below the first version's: EINVAL where clone3 exists.
+	if _, _, e := syscall.RawSyscall(sysClone3, 0, 0, 0); e != syscall.EINVAL {
+		return false
+	}
+	var u syscall.Utsname
+	if syscall.Uname(&u) != nil {
+		return false
+	}
+	var major, minor int
+	i := 0
+	for ; i < len(u.Release) && u.Release[i] >= '0' && u.Release[i] <= '9'; i++ {
+		major = major*10 + int(u.Release[i]-'0')
+	}
+	for i++; i < len(u.Release) && u.Release[i] >= '0' && u.Release[i] <= '9'; i++ {
+		minor = minor*10 + int(u.Release[i]-'0')
+	}
+	return major > 5 || major == 5 && minor >= 5
+})
+
+// sysClone3 is clone3's number (the same on every architecture).
+const sysClone3 = 435

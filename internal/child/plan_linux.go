@@ -59,6 +59,12 @@ type Plan struct {
 	// clears that flag until its execve, and the parent restores it.
 	// Needs VMSupported.
 	VM bool
+	// ClearSighand starts a VM init with every signal handler of the
+	// embedding process reset to the default (clone3's
+	// CLONE_CLEAR_SIGHAND; signals it ignores stay ignored), so that the
+	// command, which inherits init's, need not reset them one by one
+	// before it unblocks its signals. Needs VM and ClearSighandSupported.
+	ClearSighand bool
 
 	// NetCheck is what a joined network namespace must show to be used
 	// (NrJoinNet); shared by many plans, read-only.
@@ -80,7 +86,8 @@ type Plan struct {
 	Park bool
 
 	initStack, cmdStack []byte
-	netBuf              []byte // what netDirty reads into (NetCheck)
+	cargs               cloneArgs // clone3's arguments for a ClearSighand init
+	netBuf              []byte    // what netDirty reads into (NetCheck)
 	Keeper
 	pidfd int32
 	s     scratch
