@@ -348,10 +348,12 @@ func (p *Process) childError(m *child.Msg) error {
 	info := p.rp.plan.Describe(m.List, m.Index)
 	errno := syscall.Errno(m.Errno)
 	err := &SetupError{Stage: info.Stage.String(), Index: info.Index, Path: info.Path, Err: detailErr(info.Detail, errno)}
-	switch m.List {
-	case child.ListRoot:
+	switch {
+	case info.Stage == child.StageEnterRoot:
+		p.cfg.roots.templateFailed()
+	case m.List == child.ListRoot:
 		p.cfg.roots.failed(p.rp.plan.Root, int(m.Index), err)
-	case child.ListAssemble:
+	case m.List == child.ListAssemble:
 		p.cfg.roots.failed(p.rp.plan.Assemble, int(m.Index), err)
 	}
 	if info.Stage == child.StageExecve {

@@ -36,6 +36,10 @@ type rootCache struct {
 	build  *child.Shared // the template's steps (roottemplate_linux.go), or nil
 	tmpl   int           // the template's mount namespace once built, or -1; held with the plan
 	runs   int           // runs given the plan
+	// noTemplate: a run could not enter a copy of the template (a
+	// container's seccomp filter may refuse setns): from then on each run
+	// assembles its root itself.
+	noTemplate bool
 	deps   *rootDeps
 	held   *heldFDs // the plan's descriptors: closed with it, or by a cleanup
 }
@@ -208,7 +212,7 @@ func (rc *rootCache) plan(c *config, key rootKey, userns bool) error {
 	sh := &child.Shared{}
 	r := &rootPlanner{k: &sh.Keeper, seq: &sh.Seq, deps: deps}
 	var build *child.Shared
-	if c.canTemplate(userns) {
+	if c.canTemplate(userns) && !rc.noTemplate {
 		// The assembly goes to the template; the run's steps to sh,
 		// whose keeper keeps what both point to.
 		build = &child.Shared{}
@@ -237,6 +241,15 @@ func (rc *rootCache) drop() {
 	if rc.held != nil {
 		rc.held.set(nil)
 	}
+}
+
+// templateFailed is told of a run that could not enter a copy of the
+// template: the plan is dropped, and the next ones have no template.
+func (rc *rootCache) templateFailed() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.noTemplate = true
+	rc.drop()
 }
 
 // release drops the plan (Sandbox.Close).

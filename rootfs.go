@@ -40,7 +40,13 @@ package sandbox
 //     the device and inode of each bind source and Chroot entry checked
 //     that way (their descriptors are held while the plan lives, until
 //     Close or the Sandbox is collected, so those numbers stay theirs),
-//     and the directories whose listing it used.
+//     and the directories whose listing it used;
+//   - as root without a user namespace, and unless a Tmpfs or a mount at or
+//     under /tmp, /dev, /proc or /etc needs the root assembled per run, the
+//     plan's second run builds a template of the root in a mount namespace
+//     no process stays in, and every later run's init copies it (setns,
+//     unshare) and mounts only its own /proc, /tmp, /dev/shm and id files
+//     (roottemplate_linux.go). Everything the copies share is read-only.
 //
 // Chroot's top-level links, and the host's (/bin -> usr/bin), are recreated
 // as links: they resolve inside the new root, whoever made them.

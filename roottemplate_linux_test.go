@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,5 +179,44 @@ func TestPlanEnterRoot(t *testing.T) {
 	rp = planFor(t, New(), defaultNamespaces, true, false)
 	if rp.plan.CloneFlags&unix.CLONE_NEWNS == 0 || slices.Contains(stagesOf(&rp.plan.Init), child.StageEnterRoot) {
 		t.Errorf("without a template: clone flags %#x, init %s", rp.plan.CloneFlags, stageNames(stagesOf(&rp.plan.Init)))
+	}
+}
+
+// TestRootTemplateRefused: a run that cannot enter a copy of the template
+// (here its descriptor no longer names a mount namespace; in a container,
+// a seccomp filter that refuses setns) fails with a *SetupError of that
+// step, and the Sandbox's later runs assemble their root themselves.
+func TestRootTemplateRefused(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	sb := New()
+	defer sb.Close()
+	for i := 0; i < 2; i++ {
+		if res, out := run(t, sb, "true"); res.Status != OK {
+			t.Fatalf("%+v %s", res, out)
+		}
+	}
+	rc := sb.cfg.roots
+	if rc.tmpl < 0 {
+		t.Fatal("no template after two runs")
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Dup3(int(null.Fd()), rc.tmpl, unix.O_CLOEXEC)
+	null.Close()
+	_, _, err = runErr(context.Background(), sb, "true")
+	var se *SetupError
+	if !errors.As(err, &se) || se.Stage != "enter root" {
+		t.Fatalf("err = %v, want a SetupError at enter root", err)
+	}
+	for i := 0; i < 3; i++ {
+		if res, out := run(t, sb, "true"); res.Status != OK {
+			t.Fatalf("after the refusal: %+v %s", res, out)
+		}
+	}
+	if !rc.noTemplate || rc.build != nil || rc.tmpl >= 0 {
+		t.Errorf("a template again: noTemplate %v, build %v, fd %d", rc.noTemplate, rc.build != nil, rc.tmpl)
 	}
 }
