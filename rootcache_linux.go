@@ -40,8 +40,8 @@ type rootCache struct {
 	// container's seccomp filter may refuse setns): from then on each run
 	// assembles its root itself.
 	noTemplate bool
-	deps   *rootDeps
-	held   *heldFDs // the plan's descriptors: closed with it, or by a cleanup
+	deps       *rootDeps
+	held       *heldFDs // the plan's descriptors: closed with it, or by a cleanup
 }
 
 // rootKey is the part of the configuration a planned root depends on.
