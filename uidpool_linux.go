@@ -1,12 +1,12 @@
 package sandbox
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -138,16 +138,23 @@ func (u *uidPool) release(l *uidLease) {
 // another open file description holds it. Lock files are never removed:
 // removing one would let two processes lock two different files of one
 // name.
+//
+// The file is opened with open(2) and wrapped with os.NewFile, blocking:
+// os.OpenFile would also try to register it with the runtime's poller, a
+// few system calls more at every run for a file nobody reads.
 func lockUID(uid int) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(uidLockDir, strconv.Itoa(uid)), os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
+	name := filepath.Join(uidLockDir, strconv.Itoa(uid))
+	fd, err := ignoringEINTR(func() (int, error) {
+		return unix.Open(name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	})
 	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		unix.Close(fd)
 		return nil, err
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+	return os.NewFile(uintptr(fd), name), nil
 }
 
 // usable checks once per pool that the range can be used here: the lock
@@ -181,7 +188,7 @@ func (u *uidPool) usable() error {
 
 // inIDMap checks that [first, first+count) is mapped in the id map file.
 func inIDMap(file string, first, count int) error {
-	b, err := os.ReadFile(file)
+	b, err := readSmallFile(file)
 	if err != nil {
 		return err
 	}
@@ -202,25 +209,65 @@ func inIDMap(file string, first, count int) error {
 
 // noAccountIn checks that no entry of a passwd or group file has its id
 // (the third field) in [first, first+count).
+// Every line is read, however long (bufio.Scanner would stop at the first
+// line over 64 KiB and leave the rest unchecked).
 func noAccountIn(file string, first, count int) error {
-	b, err := os.ReadFile(file)
+	b, err := readSmallFile(file)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
 		}
 		return err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Split(sc.Text(), ":")
-		if len(f) < 3 {
+	for line := range bytes.Lines(b) {
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		name, rest, ok1 := bytes.Cut(line, []byte(":"))
+		_, rest, ok2 := bytes.Cut(rest, []byte(":"))
+		if !ok1 || !ok2 {
 			continue
 		}
-		if id, err := strconv.Atoi(f[2]); err == nil && id >= first && id < first+count {
-			return fmt.Errorf("%s has an entry with id %d (%s): the range must be reserved for sandboxes", file, id, f[0])
+		field, _, _ := bytes.Cut(rest, []byte(":"))
+		if id, err := strconv.Atoi(string(field)); err == nil && id >= first && id < first+count {
+			return fmt.Errorf("%s has an entry with id %d (%s): the range must be reserved for sandboxes", file, id, name)
 		}
 	}
 	return nil
+}
+
+// readSmallFile reads a file of a few KiB (an id map, an account
+// database) with plain read(2) calls: the range's check runs once per
+// process, and a one-shot such as sbx would pay at each file for the
+// runtime's poller registration that os.ReadFile attempts.
+func readSmallFile(file string) ([]byte, error) {
+	fd, err := ignoringEINTR(func() (int, error) { return unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0) })
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: file, Err: err}
+	}
+	defer unix.Close(fd)
+	b := make([]byte, 0, 4096)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, cap(b))
+		}
+		n, err := ignoringEINTR(func() (int, error) { return unix.Read(fd, b[len(b):cap(b)]) })
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: file, Err: err}
+		}
+		if n == 0 {
+			return b, nil
+		}
+		b = b[:len(b)+n]
+	}
+}
+
+// ignoringEINTR calls f until it fails with something other than EINTR.
+func ignoringEINTR(f func() (int, error)) (int, error) {
+	for {
+		n, err := f()
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
 }
 
 // writeIDFile plans a generated file of the root whose content is the

@@ -271,6 +271,16 @@ func TestUIDRangeChecks(t *testing.T) {
 	if err := noAccountIn(passwd, 100, 10); err != nil {
 		t.Errorf("no account in the range: %v", err)
 	}
+	// A line longer than bufio.Scanner's 64 KiB token does not hide the
+	// entries after it; nor does a CRLF line end.
+	long := filepath.Join(dir, "group")
+	os.WriteFile(long, []byte("big:x:10:"+strings.Repeat("u,", 40<<10)+"u\nbox:x:2000000007:\r\n"), 0o644)
+	if err := noAccountIn(long, DefaultUIDFirst, DefaultUIDCount); err == nil || !strings.Contains(err.Error(), "id 2000000007 (box)") {
+		t.Errorf("an account after a long line: %v", err)
+	}
+	if err := noAccountIn(filepath.Join(dir, "absent"), DefaultUIDFirst, DefaultUIDCount); err != nil {
+		t.Errorf("a missing database: %v", err)
+	}
 	uidMap := filepath.Join(dir, "uid_map")
 	os.WriteFile(uidMap, []byte("         0     100000      65536\n"), 0o644)
 	if err := inIDMap(uidMap, DefaultUIDFirst, DefaultUIDCount); err == nil {
@@ -292,5 +302,18 @@ func BenchmarkUIDLease(b *testing.B) {
 			b.Fatal(err)
 		}
 		pool.release(l)
+	}
+}
+
+// BenchmarkUIDRangeCheck: the checks a range passes once per process
+// (lock directory, id maps, account databases), which a one-shot like
+// sbx pays at every invocation.
+func BenchmarkUIDRangeCheck(b *testing.B) {
+	requireRoot(b)
+	pool := newUIDPool(DefaultUIDFirst, DefaultUIDCount, false)
+	for b.Loop() {
+		if err := pool.usable(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
