@@ -73,21 +73,28 @@ func trustedOwner(uid uint32) bool { return uid == 0 || uid == uint32(os.Geteuid
 // last component is followed only when follow is set; otherwise the result
 // is the link itself. A component that is not a directory fails with
 // ENOTDIR, a missing one with ENOENT, too many links with ELOOP.
+//
+// The root itself is not opened unless p names it: a component of the root
+// is opened by its absolute path ("/usr", which resolves "/" and that one
+// name), and the root's stat(2) stands for the directory it is in. That is
+// two system calls less per path than opening "/" and closing it again,
+// for the score of system entries every new root plan resolves.
 func openHost(p string, follow bool) (hostFile, error) {
 	if !path.IsAbs(p) {
 		return hostFile{}, errRelative
 	}
-	cur, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
+	h := hostFile{path: "/", fd: -1, rootOnly: true} // fd -1: at the root, not opened
+	if err := unix.Stat("/", &h.st); err != nil {
 		return hostFile{}, err
 	}
-	h := hostFile{path: "/", fd: cur, rootOnly: true}
+	closeCur := func() {
+		if h.fd >= 0 {
+			unix.Close(h.fd)
+		}
+	}
 	fail := func(err error) (hostFile, error) {
-		unix.Close(h.fd)
+		closeCur()
 		return hostFile{}, err
-	}
-	if err := unix.Fstat(cur, &h.st); err != nil {
-		return fail(err)
 	}
 	rest, links := p, 0
 	for {
@@ -103,8 +110,8 @@ func openHost(p string, follow bool) (hostFile, error) {
 		} else {
 			rest = ""
 		}
-		if name == "." {
-			continue
+		if name == "." || (name == ".." && h.fd < 0) {
+			continue // the root's ".." is the root
 		}
 		if name == ".." {
 			fd, err := unix.Openat(h.fd, "..", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -118,7 +125,13 @@ func openHost(p string, follow bool) (hostFile, error) {
 			}
 			continue
 		}
-		fd, err := unix.Openat(h.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		var fd int
+		var err error
+		if h.fd < 0 {
+			fd, err = unix.Open("/"+name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		} else {
+			fd, err = unix.Openat(h.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -144,13 +157,9 @@ func openHost(p string, follow bool) (hostFile, error) {
 			links++
 			h.rootOnly = h.rootOnly && st.Uid == 0
 			if path.IsAbs(target) {
-				root, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-				if err != nil {
-					return fail(err)
-				}
-				unix.Close(h.fd)
-				h.fd, h.path = root, "/"
-				if err := unix.Fstat(root, &h.st); err != nil {
+				closeCur()
+				h.fd, h.path = -1, "/"
+				if err := unix.Stat("/", &h.st); err != nil {
 					return fail(err)
 				}
 			}
@@ -161,8 +170,18 @@ func openHost(p string, follow bool) (hostFile, error) {
 			unix.Close(fd)
 			return fail(unix.ENOTDIR)
 		}
-		unix.Close(h.fd)
+		closeCur()
 		h.fd, h.path, h.st = fd, path.Join(h.path, name), st
+	}
+	if h.fd < 0 { // p names the root
+		fd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return hostFile{}, err
+		}
+		h.fd = fd
+		if err := unix.Fstat(fd, &h.st); err != nil {
+			return fail(err)
+		}
 	}
 	return h, nil
 }

@@ -169,3 +169,18 @@ func TestOpenHost(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOpenHost: resolving system entries as a new root plan does
+// (/lib is a link on a merged-/usr host, /etc/ld.so.cache two levels deep).
+func BenchmarkOpenHost(b *testing.B) {
+	paths := []string{"/usr", "/lib", "/etc/ld.so.cache", "/dev/null"}
+	for b.Loop() {
+		for _, p := range paths {
+			h, err := openHost(p, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			unix.Close(h.fd)
+		}
+	}
+}
