@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	"debug/buildinfo"
 	"debug/elf"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -93,4 +95,71 @@ func TestSbxReleaseBuild(t *testing.T) {
 	if f.Section(".symtab") != nil || f.Section(".debug_info") != nil {
 		t.Errorf("%s keeps its symbol table or debug information", bin)
 	}
+}
+
+// TestSbxStart: the sbx-start row's program starts as sbx does (the same
+// runtime settings) and initialises the library's imports as sbx does:
+// every package it initialises sbx initialises too, zap's net/http among
+// them.
+func TestSbxStart(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{dir: t.TempDir(), modRoot: root}
+	sbx, err := e.goBuildWith("./examples/sbx", "sbx", releaseBuild)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := e.goBuildWith("./bench/internal/sbxstart", "sbxstart", releaseBuild)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := defaultGODEBUG(t, sbx), defaultGODEBUG(t, start); a != b {
+		t.Errorf("sbx is built with DefaultGODEBUG %q, sbxstart with %q", a, b)
+	}
+	sbxInits, startInits := inits(t, sbx, "--no-such-flag"), inits(t, start)
+	for _, p := range []string{"net/http", "go.uber.org/zap", "github.com/sandboxkit/sandbox"} {
+		if !startInits[p] {
+			t.Errorf("sbxstart does not initialise %s", p)
+		}
+	}
+	for p := range startInits {
+		if !sbxInits[p] {
+			t.Errorf("sbxstart initialises %s, which sbx does not", p)
+		}
+	}
+}
+
+func defaultGODEBUG(t *testing.T, bin string) string {
+	t.Helper()
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range info.Settings {
+		if s.Key == "DefaultGODEBUG" {
+			return s.Value
+		}
+	}
+	return ""
+}
+
+// inits runs bin with GODEBUG=inittrace=1 and returns the packages whose
+// initialisation it traced.
+func inits(t *testing.T, bin string, args ...string) map[string]bool {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, _ := cmd.CombinedOutput() // sbx exits 2 on a bad flag, after its inits
+	pkgs := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "init" {
+			pkgs[f[1]] = true
+		}
+	}
+	if len(pkgs) == 0 {
+		t.Fatalf("%s traced no package initialisation: %s", bin, out)
+	}
+	return pkgs
 }

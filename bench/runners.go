@@ -218,6 +218,17 @@ func (e *env) sbxRunner() (*runner, error) {
 	}}, nil
 }
 
+// sbxStartRunner runs bench/internal/sbxstart, built as sbx is: the Go
+// start-up and package initialisation every sbx invocation pays before it
+// does anything, measured in the same run as sbx and bubblewrap.
+func (e *env) sbxStartRunner() (*runner, error) {
+	bin, err := e.goBuildWith("./bench/internal/sbxstart", "sbxstart", releaseBuild)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{name: "sbx-start", run: func() error { return runCmd(bin) }}, nil
+}
+
 func (e *env) bwrapRunner() (*runner, error) {
 	bin, err := e.lookOrInstall("bwrap", "bubblewrap")
 	if err != nil {
@@ -229,7 +240,7 @@ func (e *env) bwrapRunner() (*runner, error) {
 }
 
 // runnerNames are the runners in table order.
-var runnerNames = []string{"exec", "library", "library+limits", "library+file-stdout", "landlock", "landlock+limits", "sbx", "bubblewrap", "crun", "runc", "gvisor", "runsc"}
+var runnerNames = []string{"exec", "library", "library+limits", "library+file-stdout", "landlock", "landlock+limits", "sbx", "sbx-start", "bubblewrap", "crun", "runc", "gvisor", "runsc"}
 
 // newRunner sets up the runner called name.
 func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
@@ -246,6 +257,8 @@ func (e *env) newRunner(ctx context.Context, name string) (*runner, error) {
 		return e.libRunner(name, sandbox.New(), nil)
 	case "sbx":
 		return e.sbxRunner()
+	case "sbx-start":
+		return e.sbxStartRunner()
 	case "bubblewrap":
 		return e.bwrapRunner()
 	case "crun", "runc":
