@@ -96,11 +96,12 @@ type Plan struct {
 // NewPlan returns an empty plan.
 func NewPlan() *Plan {
 	p := &Plan{ReportW: -1, ExecR: -1, ExecW: -1}
-	// Room for a run's usual steps (a command's are about 140 with the
-	// capability drops and the signal reset), so that planning a run does
-	// not grow its lists step by step.
-	p.Init.grow(32)
-	p.Cmd.grow(160)
+	// Room for a root run's usual steps (a command's are about 30 when
+	// init starts with an empty bounding set and no signal handlers; 130
+	// when it must drop and reset them itself, and its list grows), so
+	// that planning a run does not grow its lists step by step.
+	p.Init.grow(24)
+	p.Cmd.grow(40)
 	p.PostFork.grow(4)
 	p.InitPost.grow(8)
 	return p
