@@ -54,13 +54,9 @@ func TestBoundingSet(t *testing.T) {
 // of its own (a new user namespace gives a full set).
 func TestPlanBoundingSet(t *testing.T) {
 	drops := func(ns Namespace, boundingEmpty bool) int {
-		cfg := New().cfg
-		c, err := checkCmd(exec.Command("/bin/true"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rp := planRun(&runSpec{cfg: &cfg, ns: ns, cmd: c, boundingEmpty: boundingEmpty,
-			fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: -1, template: -1, stdio: []int{5, 6, 6}}})
+		s := specFor(t, New(), ns, false, false)
+		s.boundingEmpty = boundingEmpty
+		rp := planRun(s)
 		n := 0
 		for _, op := range rp.plan.Cmd.Ops {
 			if op.Nr == unix.SYS_PRCTL && op.Args[0] == unix.PR_CAPBSET_DROP {

@@ -34,7 +34,13 @@ func stageNames(st []child.Stage) string {
 
 // planFor plans a run of sb as planRun would see it, with made-up
 // descriptors: no privilege and no system call needed.
-func planFor(t *testing.T, sb *Sandbox, ns Namespace, vm, joinNet bool) *runPlan {
+func planFor(t testing.TB, sb *Sandbox, ns Namespace, vm, joinNet bool) *runPlan {
+	t.Helper()
+	return planRun(specFor(t, sb, ns, vm, joinNet))
+}
+
+// specFor is the runSpec planFor plans, for a test to change first.
+func specFor(t testing.TB, sb *Sandbox, ns Namespace, vm, joinNet bool) *runSpec {
 	t.Helper()
 	if len(sb.errs) > 0 {
 		t.Fatal(sb.errs)
@@ -57,7 +63,7 @@ func planFor(t *testing.T, sb *Sandbox, ns Namespace, vm, joinNet bool) *runPlan
 		s.fds.joinNet = 14
 		s.netCheck = &child.NetCheck{}
 	}
-	return planRun(s)
+	return s
 }
 
 // TestPlanOrder pins the order of the steps of init and of the command for
@@ -253,18 +259,10 @@ func TestStageNames(t *testing.T) {
 // run's path before the clone (init inherits an empty bounding set and no
 // signal handlers, as on this project's machines).
 func BenchmarkPlanRun(b *testing.B) {
-	cfg := New().cfg
-	c, err := checkCmd(exec.Command("/bin/true"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	filter, err := cfg.seccomp.instructions()
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := specFor(b, New(), defaultNamespaces, true, true)
+	s.boundingEmpty, s.clearSighand, s.fds.template = true, true, 15
 	b.ReportAllocs()
 	for b.Loop() {
-		planRun(&runSpec{cfg: &cfg, ns: defaultNamespaces, cmd: c, filter: filter, vm: true, boundingEmpty: true, clearSighand: true,
-			fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: 14, template: 15, stdio: []int{5, 6, 6}}})
+		planRun(s)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -143,14 +142,10 @@ unshare -m true ; ls /dev/shm /tmp
 // it) and unshares its copy, after the parent's "go" and before the root's
 // own steps.
 func TestPlanEnterRoot(t *testing.T) {
-	cfg := New().cfg
-	c, err := checkCmd(exec.Command("/bin/true"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	const tmpl = 17
-	rp := planRun(&runSpec{cfg: &cfg, ns: defaultNamespaces, cmd: c, vm: true,
-		fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: -1, template: tmpl, stdio: []int{5, 6, 6}}})
+	s := specFor(t, New(), defaultNamespaces, true, false)
+	s.fds.template = tmpl
+	rp := planRun(s)
 	p := rp.plan
 	if p.CloneFlags&unix.CLONE_NEWNS != 0 {
 		t.Errorf("clone flags %#x have CLONE_NEWNS", p.CloneFlags)

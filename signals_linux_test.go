@@ -82,13 +82,9 @@ func TestPlanSignals(t *testing.T) {
 		vm, clear     bool
 		resets, masks int
 	}{{true, false, 62, 1}, {true, true, ignored, 1}, {false, false, ignored, 0}, {false, true, ignored, 0}} {
-		cfg := New().cfg
-		c, err := checkCmd(exec.Command("/bin/true"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rp := planRun(&runSpec{cfg: &cfg, ns: defaultNamespaces, cmd: c, vm: tt.vm, clearSighand: tt.clear,
-			fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: -1, template: -1, stdio: []int{5, 6, 6}}})
+		s := specFor(t, New(), defaultNamespaces, tt.vm, false)
+		s.clearSighand = tt.clear
+		rp := planRun(s)
 		resets, masks := 0, 0
 		for _, op := range rp.plan.Cmd.Ops {
 			switch op.Nr {
