@@ -55,7 +55,11 @@ const (
 )
 
 // Judge compiles cfg.Source in a sandbox and runs it on every test of
-// cfg.TestsDir in a fresh sandbox each. The error is non-nil only when the
+// cfg.TestsDir, each run in a sandbox of its own. One *sandbox.Sandbox
+// serves the submission's runs, as a judge should use it: every run is
+// fresh (its namespaces, root mounts, /tmp, uid and cgroup; no run sees
+// another's), while the Sandbox plans the root once, copies it from a
+// template from the second run on and reuses clean network namespaces. The error is non-nil only when the
 // judge itself could not work (bad config, a sandbox that could not start);
 // everything the submission did is in the Report.
 func Judge(ctx context.Context, cfg Config) (*Report, error) {
@@ -89,8 +93,10 @@ func Judge(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Verdict = CE
 		return rep, nil
 	}
+	sb := runSandbox(cfg, lang, work, cfg.TimeLimit, cfg.MemoryLimit)
+	defer sb.Close()
 	for _, tc := range tests {
-		tr, err := runTest(ctx, cfg, lang, work, tc)
+		tr, err := runTest(ctx, cfg, lang, work, sb, tc)
 		if err != nil {
 			return nil, fmt.Errorf("test %s: %w", tc.name, err)
 		}
@@ -237,8 +243,9 @@ func findTests(dir string) ([]testCase, error) {
 	return tests, nil
 }
 
-// runTest runs the compiled submission on one test in a fresh sandbox.
-func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testCase) (TestResult, error) {
+// runTest runs the compiled submission on one test in sb (runSandbox's),
+// whose output limit it sets for the test's expected output.
+func runTest(ctx context.Context, cfg Config, lang language, w workDir, sb *sandbox.Sandbox, tc testCase) (TestResult, error) {
 	want, err := os.ReadFile(tc.out)
 	if err != nil {
 		return TestResult{}, err
@@ -249,7 +256,7 @@ func runTest(ctx context.Context, cfg Config, lang language, w workDir, tc testC
 	}
 	defer in.Close()
 	pl := w.place(cfg)
-	sb := runSandbox(cfg, lang, w, cfg.TimeLimit, cfg.MemoryLimit).OutputLimit(outputLimit(len(want)))
+	sb.OutputLimit(outputLimit(len(want)))
 	var stdout bytes.Buffer
 	stderr := &headWriter{max: keepLog}
 	argv := pl.args(lang.run)
