@@ -29,7 +29,10 @@
 //     directories are below one only root may enter.
 //   - Each test runs in a fresh sandbox (New(): no network, no host
 //     files, no other process) with the time, memory, pids and output
-//     limits; the verdict comes from what the sandbox measured.
+//     limits; the verdict comes from what the sandbox measured. One
+//     Sandbox serves a submission's tests: each of its runs has its own
+//     namespaces, mounts, /tmp, uid and cgroup, and sees nothing of the
+//     run before (the library's TestReuseIsClean).
 //   - Concurrent runs share inodes (the read-only system files, each
 //     test's input), and the kernel keeps locks and change notifications
 //     on the inode: a covert channel between submissions. The run step's
