@@ -97,9 +97,11 @@ func runInteractive(ctx context.Context, cfg Config, lang language, w workDir, i
 	}
 	defer test.Close()
 	sol := runSandbox(cfg, lang, w, cfg.TimeLimit, cfg.MemoryLimit)
+	defer sol.Close()
 	// Twice the CPU time makes the interactor's wall limit 3 s longer
 	// than the solution's.
 	inter := runSandbox(cfg, ilang, iw, 2*cfg.TimeLimit, interactorMemory)
+	defer inter.Close()
 	stderr := &headWriter{max: keepLog}
 	pl, ipl := w.place(cfg), iw.place(cfg)
 	argv, iargv := pl.args(lang.run), ipl.args(ilang.run)
