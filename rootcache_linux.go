@@ -35,7 +35,9 @@ type rootCache struct {
 	shared *child.Shared // the steps of each run
 	build  *child.Shared // the template's steps (roottemplate_linux.go), or nil
 	tmpl   int           // the template's mount namespace once built, or -1; held with the plan
-	runs   int           // runs given the plan
+	// assembled: the plan's first run, which takes the template's steps
+	// itself, was given; the next one builds the template.
+	assembled bool
 	// noTemplate: a run could not enter a copy of the template (a
 	// container's seccomp filter may refuse setns): from then on each run
 	// assembles its root itself.
@@ -164,12 +166,12 @@ func (c *config) rootFor(userns bool) (rr runRoot, err error) {
 			return runRoot{tmpl: -1}, err
 		}
 	}
-	rc.runs++
 	rr = runRoot{steps: rc.shared, tmpl: -1}
 	switch {
 	case rc.build == nil:
 		return rr, nil
-	case rc.tmpl < 0 && rc.runs == 1:
+	case rc.tmpl < 0 && !rc.assembled:
+		rc.assembled = true
 		rr.assemble = rc.build
 		return rr, nil
 	case rc.tmpl < 0:
@@ -198,7 +200,8 @@ func (rc *rootCache) buildTemplate(c *config) error {
 	return nil
 }
 
-// plan plans the root anew, and builds its template if it has one.
+// plan plans the root anew: with a template, its steps go to rc.build,
+// and rootFor builds it at the plan's second run.
 func (rc *rootCache) plan(c *config, key rootKey, userns bool) error {
 	rc.drop()
 	deps := &rootDeps{rootFD: -1}
@@ -234,10 +237,11 @@ func (rc *rootCache) plan(c *config, key rootKey, userns bool) error {
 	return nil
 }
 
-// drop forgets the plan and closes its descriptors. Runs still using it
-// need none of them: the child opens every file again.
+// drop forgets the plan and closes its descriptors, the template's too.
+// Runs still using it need none of them: the child opens every file again,
+// and a run that copies the template has a duplicate of its own.
 func (rc *rootCache) drop() {
-	rc.shared, rc.build, rc.deps, rc.tmpl, rc.runs = nil, nil, nil, -1, 0
+	rc.shared, rc.build, rc.deps, rc.tmpl, rc.assembled = nil, nil, nil, -1, false
 	if rc.held != nil {
 		rc.held.set(nil)
 	}

@@ -63,8 +63,8 @@ func TestRootTemplate(t *testing.T) {
 		om, orest := viewOf(t, own)
 		tmpl.Close()
 		own.Close()
-		if n := tmpl.cfg.roots; n.tmpl >= 0 || n.runs != 0 {
-			t.Errorf("Close left the template %d, runs %d", n.tmpl, n.runs)
+		if n := tmpl.cfg.roots; n.tmpl >= 0 || n.assembled {
+			t.Errorf("Close left the template %d, assembled %v", n.tmpl, n.assembled)
 		}
 		if !slices.Equal(fm, tm) || frest != trest {
 			t.Errorf("the first run's root differs from the template's copy:\nfirst:\n%s\n%s\ncopy:\n%s\n%s", strings.Join(fm, "\n"), frest, strings.Join(tm, "\n"), trest)

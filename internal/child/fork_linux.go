@@ -5,6 +5,8 @@ import (
 	"sync"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // The child's rules. Everything that runs between runtime_BeforeFork and
@@ -31,10 +33,9 @@ import (
 //   - norace and nocheckptr, so that neither instrumentation runs.
 
 const (
-	clonePidfd        = 0x1000      // CLONE_PIDFD, linux/sched.h
-	cloneClearSighand = 0x100000000 // CLONE_CLEAR_SIGHAND (clone3 only)
-	waitAll           = 0x40000000  // __WALL (wait for clone and non-clone children alike), linux/wait.h
-	errPipe           = uintptr(syscall.EPIPE)
+	clonePidfd = 0x1000     // CLONE_PIDFD, linux/sched.h
+	waitAll    = 0x40000000 // __WALL (wait for clone and non-clone children alike), linux/wait.h
+	errPipe    = uintptr(syscall.EPIPE)
 )
 
 // Start forks the init process described by p. It returns the init's PID
@@ -52,7 +53,7 @@ func Start(p *Plan) (pid, pidfd int, err error) {
 		if p.ClearSighand {
 			base := uintptr(unsafe.Pointer(unsafe.SliceData(p.initStack)))
 			p.cargs = cloneArgs{
-				flags:      uint64(p.CloneFlags | syscall.CLONE_VM | clonePidfd | cloneClearSighand),
+				flags:      uint64(p.CloneFlags | syscall.CLONE_VM | clonePidfd | unix.CLONE_CLEAR_SIGHAND),
 				pidfd:      uint64(uintptr(unsafe.Pointer(&p.pidfd))),
 				exitSignal: uint64(syscall.SIGCHLD),
 				stack:      uint64(base),
@@ -131,12 +132,11 @@ func BoundingSetEmpty() bool {
 // bounding set and says whether none is left. Without CAP_SETPCAP the
 // drops fail and it says false.
 func emptyBoundingSet() bool {
-	const prCapbsetRead, prCapbsetDrop = 23, 24 // linux/prctl.h
 	for c := uintptr(0); c < 64; c++ {
-		syscall.RawSyscall(syscall.SYS_PRCTL, prCapbsetDrop, c, 0)
+		syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_CAPBSET_DROP, c, 0)
 	}
 	for c := uintptr(0); c < 64; c++ {
-		r, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prCapbsetRead, c, 0)
+		r, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_CAPBSET_READ, c, 0)
 		if e == 0 && r != 0 {
 			return false // still in the set
 		}
@@ -461,7 +461,7 @@ var ClearSighandSupported = sync.OnceValue(func() bool {
 		return false
 	}
 	// A size below the first version's: EINVAL where clone3 exists.
-	if _, _, e := syscall.RawSyscall(sysClone3, 0, 0, 0); e != syscall.EINVAL {
+	if _, _, e := syscall.RawSyscall(unix.SYS_CLONE3, 0, 0, 0); e != syscall.EINVAL {
 		return false
 	}
 	var u syscall.Utsname
@@ -478,6 +478,3 @@ var ClearSighandSupported = sync.OnceValue(func() bool {
 	}
 	return major > 5 || major == 5 && minor >= 5
 })
-
-// sysClone3 is clone3's number (the same on every architecture).
-const sysClone3 = 435
