@@ -24,13 +24,18 @@ import (
 // nothing of the run but its processes could change it (only loopback, no
 // capabilities). What a finished run can leave is counters it raised
 // (packets sent, say: a channel to the next run), sockets the kernel still
-// closes (TCP TIME_WAIT) and IPv6 flow labels, which linger. The next run's
-// init compares what the namespace shows with what a pristine one shows (a
+// closes (TCP TIME_WAIT) and IPv6 flow labels, which linger.
+//
+// Once init is reaped, a goroutine moves a locked thread into the
+// namespace and compares what it shows with what a pristine one shows (a
 // fingerprint the parent takes once per process, in a namespace it makes
-// for the purpose) and makes a fresh namespace on any difference.
-// FreshNetwork opts out.
+// for the purpose). Only a namespace without a difference joins the pool,
+// and nothing can change it there: no process is in it, no socket of it is
+// open, and only the pool holds it. The check runs beside the caller's
+// next run rather than in its path: a Sandbox keeps two namespaces going,
+// so that one is ready while the other is checked. FreshNetwork opts out.
 
-// netCheckFiles are the files compared, under /proc/self/net: every
+// netCheckFiles are the files compared, under /proc/thread-self/net: every
 // counter of IPv4, IPv6 and the loopback device; the per-namespace socket
 // counts (O(1) to read, where /proc/net/tcp walks the host's whole
 // connection table): "sockets: used" counts every socket of the namespace,
@@ -58,7 +63,7 @@ var pristineNet = sync.OnceValues(func() (*child.NetCheck, error) {
 		return nil, r.err
 	}
 	nc := &child.NetCheck{}
-	nc.Dir = nc.Str("/proc/self/net")
+	nc.Dir = nc.Str("/proc/thread-self/net")
 	for i, name := range netCheckFiles {
 		f := &nc.Files[i]
 		f.Path = nc.Str(name)
@@ -112,15 +117,14 @@ func (c *config) poolable(ns Namespace) bool {
 	return !c.freshNet && c.net != nil && os.Geteuid() == 0 && ns&(Net|PID) == Net|PID && ns&User == 0
 }
 
-// planNet decides where the run's network namespace comes from: a pooled
-// one (joined by init right after the sync) or a fresh one (clone flag),
-// which the parent opens after the fork to pool it later.
+// planNet decides where the run's network namespace comes from: a pooled,
+// checked one (joined by init right after the sync) or a fresh one (clone
+// flag), which the parent opens after the fork to pool it later.
 func (p *Process) planNet(s *runSpec) {
 	if !p.cfg.poolable(s.ns) {
 		return
 	}
-	nc, err := pristineNet()
-	if err != nil {
+	if _, err := pristineNet(); err != nil {
 		p.debug("network namespaces are not reused", zap.Error(err))
 		return
 	}
@@ -129,9 +133,8 @@ func (p *Process) planNet(s *runSpec) {
 	if fd < 0 {
 		return
 	}
-	s.netCheck = nc
 	s.fds.joinNet = fd
-	p.netfd = fd
+	p.netfd, p.netLent = fd, true
 }
 
 // openNet captures a fresh run's network namespace right after the fork,
@@ -143,18 +146,23 @@ func (p *Process) openNet() {
 	}
 }
 
-// releaseNet returns the run's namespace to the pool (clean is false when
-// it must not be reused) or closes it.
-func (p *Process) releaseNet(clean bool) {
+// releaseNet gives the run's namespace back to the pool, which checks it
+// before it keeps it; with done false (the run may still be in it) it
+// closes it.
+func (p *Process) releaseNet(done bool) {
 	if p.netfd < 0 {
 		return
 	}
-	if clean {
-		p.cfg.net.put(p.netfd)
+	nc, err := pristineNet()
+	if done && err == nil {
+		p.cfg.net.put(p.netfd, p.netLent, nc)
 	} else {
 		unix.Close(p.netfd)
+		if p.netLent {
+			p.cfg.net.forget()
+		}
 	}
-	p.netfd = -1
+	p.netfd, p.netLent = -1, false
 }
 
 // netPoolMax bounds the idle namespaces a Sandbox keeps.
@@ -162,8 +170,15 @@ var netPoolMax = 2*runtime.GOMAXPROCS(0) + 2
 
 // netPoolState holds the idle namespaces' descriptors.
 type netPoolState struct {
-	mu  sync.Mutex
-	fds []int
+	mu       sync.Mutex
+	fds      []int // checked: clean
+	checking int   // namespaces being checked
+	// owned counts the namespaces the pool gave out, checks or holds.
+	owned   int
+	checked sync.Cond // a check ended
+	// gen counts closeAll's calls: a check that began before one closes
+	// its namespace instead of pooling it.
+	gen uint64
 }
 
 // netPool is what Sandboxes (and their clones) point to; when none does any
@@ -172,6 +187,7 @@ type netPool struct{ st *netPoolState }
 
 func newNetPool() *netPool {
 	np := &netPool{st: &netPoolState{}}
+	np.st.checked.L = &np.st.mu
 	runtime.AddCleanup(np, func(st *netPoolState) { st.closeAll() }, np.st)
 	return np
 }
@@ -182,29 +198,90 @@ func (st *netPoolState) closeAll() {
 	for _, fd := range st.fds {
 		unix.Close(fd)
 	}
+	st.owned -= len(st.fds)
 	st.fds = nil
+	st.gen++
 }
 
 // release closes the idle namespaces now (Sandbox.Close).
 func (np *netPool) release() { np.st.closeAll() }
 
+// get lends a clean namespace, or gives -1: the run makes a fresh one.
+// With none idle but some being checked, it waits for their checks once
+// the pool owns two (a check costs less than a fresh namespace); until
+// then a run makes the second, so that a sequential caller's next run
+// finds one checked while its last is being checked.
 func (np *netPool) get() int {
-	np.st.mu.Lock()
-	defer np.st.mu.Unlock()
-	if n := len(np.st.fds); n > 0 {
-		fd := np.st.fds[n-1]
-		np.st.fds = np.st.fds[:n-1]
-		return fd
+	st := np.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for len(st.fds) == 0 && st.checking > 0 && st.owned >= 2 {
+		st.checked.Wait()
 	}
-	return -1
+	n := len(st.fds)
+	if n == 0 {
+		return -1
+	}
+	fd := st.fds[n-1]
+	st.fds = st.fds[:n-1]
+	return fd
 }
 
-func (np *netPool) put(fd int) {
+// put checks the namespace fd a finished run leaves, in the background,
+// and pools it if it is clean; it closes it otherwise. lent: it came from
+// get (else the run made it).
+func (np *netPool) put(fd int, lent bool, nc *child.NetCheck) {
+	st := np.st
+	st.mu.Lock()
+	if !lent {
+		st.owned++
+	}
+	st.checking++
+	gen := st.gen
+	st.mu.Unlock()
+	go st.check(fd, gen, nc)
+}
+
+// forget: a namespace get lent was closed.
+func (np *netPool) forget() {
 	np.st.mu.Lock()
-	defer np.st.mu.Unlock()
-	if len(np.st.fds) < netPoolMax {
-		np.st.fds = append(np.st.fds, fd)
+	np.st.owned--
+	np.st.mu.Unlock()
+}
+
+func (st *netPoolState) check(fd int, gen uint64, nc *child.NetCheck) {
+	clean := netClean(fd, nc)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.checking--
+	st.checked.Broadcast()
+	if clean && st.gen == gen && len(st.fds) < netPoolMax {
+		st.fds = append(st.fds, fd)
 		return
 	}
 	unix.Close(fd)
+	st.owned--
+}
+
+// netClean moves the calling goroutine's thread into the network namespace
+// fd and says whether it shows no trace of an earlier run (nc.Dirty). The
+// thread goes back to its own namespace before it is unlocked; if it
+// cannot, it stays locked and ends with the goroutine.
+func netClean(fd int, nc *child.NetCheck) bool {
+	runtime.LockOSThread()
+	own, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return false
+	}
+	defer unix.Close(own)
+	if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		return false
+	}
+	clean := !nc.Dirty()
+	if unix.Setns(own, unix.CLONE_NEWNET) == nil {
+		runtime.UnlockOSThread()
+	}
+	return clean
 }

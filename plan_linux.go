@@ -51,9 +51,8 @@ type runSpec struct {
 	// (child.Plan.ClearSighand), so the command resets only the signals
 	// the embedding process ignores.
 	clearSighand bool
-	pool         bool            // the run's network namespace is pooled after it
-	netCheck     *child.NetCheck // what init checks a joined namespace with
-	landlock     *landlockRun    // the Landlock backend's run, or nil
+	pool         bool         // the run's network namespace is pooled after it
+	landlock     *landlockRun // the Landlock backend's run, or nil
 	fds          runFDs
 }
 
@@ -78,7 +77,6 @@ func planRun(s *runSpec) *runPlan {
 	pl.CloneFlags = cloneFlags(s.ns)
 	if s.fds.joinNet >= 0 {
 		pl.CloneFlags &^= unix.CLONE_NEWNET
-		pl.NetCheck = s.netCheck
 	}
 	if s.fds.template >= 0 {
 		pl.CloneFlags &^= unix.CLONE_NEWNS // init copies the template instead
@@ -154,7 +152,7 @@ func planInit(s *runSpec, rp *runPlan) {
 	op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), pl.Bytes(make([]byte, 1)), 1)
 	op.Flags, op.Expect = child.FlagExpect, 1
 	if fds.joinNet >= 0 {
-		seq.Add(info(child.StageJoinNet), child.NrJoinNet, uintptr(fds.joinNet))
+		seq.Add(info(child.StageJoinNet), unix.SYS_SETNS, uintptr(fds.joinNet), unix.CLONE_NEWNET)
 	}
 	if rp.userns {
 		// Become the mapped IDs so files made from here on are ours.

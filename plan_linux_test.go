@@ -61,7 +61,6 @@ func specFor(t testing.TB, sb *Sandbox, ns Namespace, vm, joinNet bool) *runSpec
 	}
 	if joinNet {
 		s.fds.joinNet = 14
-		s.netCheck = &child.NetCheck{}
 	}
 	return s
 }

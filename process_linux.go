@@ -43,6 +43,7 @@ type Process struct {
 	cg      cgroup.Group
 	ll      *landlockRun // the Landlock backend's run, or nil
 	netfd   int          // the run's network namespace, to pool after it, or -1
+	netLent bool         // netfd came from the pool (else the run made it)
 	lease   *uidLease    // the run's own host uid, or nil
 	ttys    []*ttyState
 	started time.Time
@@ -332,9 +333,6 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 	case child.MsgStarted:
 		p.started = time.Now()
 		p.running.Store(true)
-		if m.Flags&child.StartedNetReplaced != 0 {
-			p.releaseNet(false)
-		}
 		p.debug("started", zap.Int("pid", pid))
 		return nil
 	case child.MsgError:

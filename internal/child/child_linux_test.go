@@ -60,7 +60,7 @@ func TestRunOps(t *testing.T) {
 		{name: "base skips", ops: []Op{closeBad, getpid}, base: 1, ok: true},
 		{name: "failure index counts from the list's start", ops: []Op{getpid, getpid, closeBad}, base: 1,
 			fail: Msg{Kind: MsgError, List: ListCmd, Index: 2, Errno: uint32(syscall.EBADF)}},
-		{name: "NrJoinNet hands over", ops: []Op{getpid, {Nr: NrJoinNet}, closeBad}, ok: true},
+		{name: "NrSameFile hands over", ops: []Op{getpid, {Nr: NrSameFile, Args: [6]uintptr{^uintptr(0)}}, closeBad}, ok: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := NewPlan()
@@ -89,13 +89,14 @@ func TestRunList(t *testing.T) {
 	if want := (Msg{Kind: MsgError, List: ListInit, Index: 1, Errno: uint32(syscall.EBADF)}); p.s.msg != want {
 		t.Errorf("msg = %+v, want %+v", p.s.msg, want)
 	}
-	// A bad namespace fd fails the NrJoinNet operation itself.
+	// A pseudo operation's failure is its own: a bad descriptor fails
+	// NrSameFile itself.
 	p = NewPlan()
-	p.Init = seq(getpid, Op{Nr: NrJoinNet, Args: [6]uintptr{^uintptr(0)}}, getpid)
+	p.Init = seq(getpid, Op{Nr: NrSameFile, Args: [6]uintptr{^uintptr(0)}}, getpid)
 	if runList(p, p.Init.Ops, ListInit) {
-		t.Fatal("runList joined a network namespace from fd -1")
+		t.Fatal("runList passed NrSameFile on fd -1")
 	}
-	if want := (Msg{Kind: MsgError, List: ListInit, Index: 1, Errno: uint32(syscall.EBADF)}); p.s.msg != want {
+	if want := (Msg{Kind: MsgError, List: ListInit, Index: 1, Errno: uint32(syscall.EXDEV)}); p.s.msg != want {
 		t.Errorf("msg = %+v, want %+v", p.s.msg, want)
 	}
 }
@@ -264,19 +265,16 @@ func TestNetDirtyFiles(t *testing.T) {
 			return []NetFile{f}
 		}, true},
 	} {
-		p := NewPlan()
 		nc := &NetCheck{}
 		nc.Dir = nc.Str(dir)
 		copy(nc.Files[:], c.files(&nc.Keeper))
-		p.NetCheck = nc
-		p.netBuf = make([]byte, netBufSize)
-		if got := netDirty(p); got != c.dirty {
-			t.Errorf("%s: netDirty = %v, want %v", c.name, got, c.dirty)
+		if got := nc.Dirty(); got != c.dirty {
+			t.Errorf("%s: Dirty = %v, want %v", c.name, got, c.dirty)
 		}
 	}
 	// No check to compare with, or nothing to read into: dirty.
-	if !netDirty(NewPlan()) {
-		t.Error("netDirty without a NetCheck is clean")
+	if !netDirty(nil, new([netBufSize]byte)) || !netDirty(&NetCheck{}, nil) {
+		t.Error("netDirty without a NetCheck or a buffer is clean")
 	}
 }
 

@@ -61,9 +61,6 @@ func Start(p *Plan) (pid, pidfd int, err error) {
 			}
 		}
 	}
-	if p.NetCheck != nil {
-		p.netBuf = netBufPool.Get().(*[netBufSize]byte)[:]
-	}
 	req := &forkRequest{p: p, done: make(chan struct{})}
 	forker() <- req
 	<-req.done
@@ -163,10 +160,6 @@ func (p *Plan) Release() {
 			stackPool.Put((*[vmStackSize]byte)(*s))
 			*s = nil
 		}
-	}
-	if p.netBuf != nil {
-		netBufPool.Put((*[netBufSize]byte)(p.netBuf))
-		p.netBuf = nil
 	}
 }
 
@@ -273,7 +266,7 @@ func initMain(p *Plan) {
 	// it had before into its ru_maxrss: bound that memory (see rssFloor)
 	// before reporting the start.
 	s.floor = rssFloor(p)
-	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid), Flags: s.flags}
+	s.msg = Msg{Kind: MsgStarted, Pid: int32(cpid)}
 	rawWrite(p.ReportW, &s.msg)
 	reapRun(p, cpid)
 	exitedMsg(p, cpid)
@@ -377,11 +370,6 @@ func runList(p *Plan, ops []Op, list uint32) bool {
 		}
 		var e syscall.Errno
 		switch op.Nr {
-		case NrJoinNet:
-			e = joinNet(op.Args[0])
-			if e == 0 && netDirty(p) {
-				e = replaceNet(p)
-			}
 		case NrSameFile:
 			e = sameFile(p, op)
 		default:

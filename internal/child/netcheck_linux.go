@@ -4,8 +4,6 @@ import (
 	"sync"
 	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // NetCheckFiles is how many files a NetCheck can hold.
@@ -16,7 +14,7 @@ const NetCheckFiles = 10
 // loopback up, nothing else). Any difference is a trace of an earlier run:
 // a counter it raised, a socket or a flow label it left.
 type NetCheck struct {
-	Dir   uintptr // C string: the directory of the files, /proc/self/net
+	Dir   uintptr // C string: the directory of the files, /proc/thread-self/net
 	Files [NetCheckFiles]NetFile
 	Keeper
 }
@@ -34,45 +32,21 @@ type NetFile struct {
 	Counters bool
 }
 
-// joinNet joins the network namespace fd. runList then checks it with
-// netDirty and, if it shows any trace of an earlier run, replaces it with
-// replaceNet (kept apart so that the nosplit call chain stays short, even
-// with the fuzzer's instrumentation).
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func joinNet(fd uintptr) syscall.Errno {
-	_, _, e := syscall.RawSyscall6(unix.SYS_SETNS, fd, syscall.CLONE_NEWNET, 0, 0, 0, 0)
-	return e
+// Dirty says whether the calling thread's network namespace shows any
+// trace of an earlier run: it differs from nc's pristine text, or one of
+// its files cannot be read. The parent calls it on a locked thread it has
+// moved into a namespace a finished run leaves, before it pools it.
+func (nc *NetCheck) Dirty() bool {
+	buf := netBufPool.Get().(*[netBufSize]byte)
+	defer netBufPool.Put(buf)
+	return netDirty(nc, buf)
 }
 
-// replaceNet unshares a fresh network namespace (whose loopback the
-// following operations bring up) and flags that in the Started message.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func replaceNet(p *Plan) syscall.Errno {
-	if _, _, e := syscall.RawSyscall6(syscall.SYS_UNSHARE, syscall.CLONE_NEWNET, 0, 0, 0, 0, 0); e != 0 {
-		return e
-	}
-	p.s.flags |= StartedNetReplaced
-	return 0
-}
-
-// netDirty compares the current network namespace with p.NetCheck; a file
-// that cannot be read counts as a difference.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func netDirty(p *Plan) bool {
-	nc := p.NetCheck
-	if nc == nil || len(p.netBuf) == 0 {
+// netDirty compares the calling thread's network namespace with nc,
+// reading into buf; a file that cannot be read counts as a difference.
+// It makes raw system calls only and allocates nothing.
+func netDirty(nc *NetCheck, buf *[netBufSize]byte) bool {
+	if nc == nil || buf == nil {
 		return true
 	}
 	dir, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, AtFDCWD, nc.Dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0, 0, 0)
@@ -92,11 +66,10 @@ func netDirty(p *Plan) bool {
 		}
 		if f.Counters {
 			// A sockstat file is read whole, in one call.
-			n := readOnce(p, fd)
-			dirty = f.Absent || n >= netBufSize ||
-				!sameCounters((*[netBufSize]byte)(unsafe.Pointer(unsafe.SliceData(p.netBuf))), n, f)
+			n := readOnce(buf, fd)
+			dirty = f.Absent || n >= netBufSize || !sameCounters(buf, n, f)
 		} else {
-			dirty = f.Absent || !sameText(p, fd, f)
+			dirty = f.Absent || !sameText(buf, fd, f)
 		}
 		syscall.RawSyscall6(syscall.SYS_CLOSE, fd, 0, 0, 0, 0, 0)
 	}
@@ -108,25 +81,14 @@ func netDirty(p *Plan) bool {
 // about 3 and 4 KiB).
 const netBufSize = 8 << 10
 
-// netBufPool recycles the buffers netDirty reads into.
+// netBufPool recycles the buffers Dirty reads into.
 var netBufPool = sync.Pool{New: func() any { return new([netBufSize]byte) }}
 
 // wantAt is the byte at offset j of f's pristine text.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
 func wantAt(f *NetFile, j uintptr) byte { return *(*byte)(unsafe.Add(unsafe.Pointer(f.Want), j)) }
 
 // sameText reads fd to its end and says whether it holds f's text.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func sameText(p *Plan, fd uintptr, f *NetFile) bool {
-	buf := (*[netBufSize]byte)(unsafe.Pointer(unsafe.SliceData(p.netBuf)))
+func sameText(buf *[netBufSize]byte, fd uintptr, f *NetFile) bool {
 	off := uintptr(0)
 	for {
 		n, _, e := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(buf)), netBufSize, 0, 0, 0)
@@ -152,30 +114,17 @@ func sameText(p *Plan, fd uintptr, f *NetFile) bool {
 }
 
 // bufAt is buf[j] without a bounds check.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
 func bufAt(buf *[netBufSize]byte, j uintptr) byte {
 	return *(*byte)(unsafe.Add(unsafe.Pointer(buf), j))
 }
 
-//sandbox:child
-//go:nosplit
-//go:norace
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' }
 
-// readOnce reads fd into p.netBuf in one call and says how many bytes it
+// readOnce reads fd into buf in one call and says how many bytes it
 // read; a file that cannot be read or fills the buffer gives netBufSize.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
-func readOnce(p *Plan, fd uintptr) uintptr {
+func readOnce(buf *[netBufSize]byte, fd uintptr) uintptr {
 	for {
-		n, _, e := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p.netBuf))), netBufSize, 0, 0, 0)
+		n, _, e := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(buf)), netBufSize, 0, 0, 0)
 		if e == syscall.EINTR {
 			continue
 		}
@@ -189,11 +138,6 @@ func readOnce(p *Plan, fd uintptr) uintptr {
 // sameCounters compares a sockstat text, buf[:n], with f's word by word,
 // except the word after "orphan", "alloc" or "mem" (counters of every
 // namespace together, which other sandboxes and the host change).
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
 func sameCounters(buf *[netBufSize]byte, n uintptr, f *NetFile) bool {
 	i, j := uintptr(0), uintptr(0)
 	skip := false
@@ -232,11 +176,6 @@ func sameCounters(buf *[netBufSize]byte, n uintptr, f *NetFile) bool {
 
 // globalCounter says whether buf[from:to] is "orphan", "alloc" or "mem":
 // the names of sockstat's counters for all namespaces together.
-//
-//sandbox:child
-//go:nosplit
-//go:norace
-//go:nocheckptr
 func globalCounter(buf *[netBufSize]byte, from, to uintptr) bool {
 	switch to - from {
 	case 3:

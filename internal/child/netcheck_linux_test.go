@@ -52,9 +52,9 @@ func loUp() error {
 }
 
 // snapshot is a NetCheck of the calling thread's namespace as it is now.
-func snapshot(t testing.TB) *Plan { return snapshotOf(t, checked) }
+func snapshot(t testing.TB) *NetCheck { return snapshotOf(t, checked) }
 
-func snapshotOf(t testing.TB, checked []string) *Plan {
+func snapshotOf(t testing.TB, checked []string) *NetCheck {
 	nc := &NetCheck{}
 	nc.Dir = nc.Str("/proc/thread-self/net")
 	for i, name := range checked {
@@ -73,10 +73,7 @@ func snapshotOf(t testing.TB, checked []string) *Plan {
 			f.Want, f.Len = &b[0], uintptr(len(b))
 		}
 	}
-	p := NewPlan()
-	p.NetCheck = nc
-	p.netBuf = make([]byte, netBufSize)
-	return p
+	return nc
 }
 
 // TestNetDirty: a namespace that shows what it showed is clean, whatever
@@ -87,7 +84,7 @@ func TestNetDirty(t *testing.T) {
 	testutil.RequireRoot(t)
 	inFreshNet(t, func() {
 		p := snapshot(t)
-		if netDirty(p) {
+		if p.Dirty() {
 			t.Errorf("a namespace differs from itself")
 		}
 		// Sockets elsewhere change the global TCP counters.
@@ -99,14 +96,14 @@ func TestNetDirty(t *testing.T) {
 		if fd := <-host; fd >= 0 {
 			defer unix.Close(fd)
 		}
-		if netDirty(p) {
+		if p.Dirty() {
 			t.Errorf("dirty after another namespace's socket")
 		}
 		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !netDirty(p) {
+		if !p.Dirty() {
 			t.Errorf("clean with a socket open")
 		}
 		err = unix.Sendto(fd, []byte("x"), 0, &unix.SockaddrInet4{Port: 9, Addr: [4]byte{127, 0, 0, 1}})
@@ -114,20 +111,20 @@ func TestNetDirty(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !netDirty(p) {
+		if !p.Dirty() {
 			t.Errorf("clean after a datagram")
 		}
 	})
 	inFreshNet(t, func() {
 		p := snapshot(t)
-		p.NetCheck.Files[0].Path = p.NetCheck.Str("no-such-file")
-		if !netDirty(p) {
+		p.Files[0].Path = p.Str("no-such-file")
+		if !p.Dirty() {
 			t.Errorf("clean though a file is missing")
 		}
 	})
 }
 
-// BenchmarkNetDirty is what init spends checking a pooled namespace: the
+// BenchmarkNetDirty is what the parent spends checking a namespace a run left: the
 // files it checks, and for comparison the socket counts alone.
 func BenchmarkNetDirty(b *testing.B) {
 	b.Run("traces", func(b *testing.B) { benchNetDirty(b, checked) })
@@ -141,7 +138,7 @@ func benchNetDirty(b *testing.B, files []string) {
 		var r0, r1 unix.Rusage
 		unix.Getrusage(unix.RUSAGE_THREAD, &r0)
 		for b.Loop() {
-			if netDirty(p) {
+			if p.Dirty() {
 				b.Fatal("dirty")
 			}
 		}

@@ -77,8 +77,7 @@ type Msg struct {
 	Utime  int64  // microseconds
 	Stime  int64  // microseconds
 	MaxRSS int64  // KiB, of the largest process
-	Flags  uint32 // MsgStarted: StartedNetReplaced
-	_      uint32
+	_      [2]uint32
 
 	// MsgExited: the rest of the rusage of every process init reaped
 	// (see Usage), what the command's process held before its execve,
@@ -97,17 +96,9 @@ type Usage struct {
 	Oublock int64 // 512-byte blocks written to storage (counted when dirtied)
 }
 
-// StartedNetReplaced: the network namespace init was asked to join still
-// held state of an earlier run, so init made a fresh one instead.
-const StartedNetReplaced = 1
-
 // Pseudo system call numbers: operations the child carries out itself
 // (runList), with a few raw system calls and no allocation.
 const (
-	// NrJoinNet joins the network namespace Args[0] (setns) and, if it
-	// shows any trace of an earlier run, unshares a fresh one instead (see
-	// Plan.NetCheck).
-	NrJoinNet = ^uintptr(0) - 1
 	// NrSameFile fails with EXDEV unless the descriptor in register
 	// Args[0] is the file the parent checked: Args[1] and Args[2] are its
 	// device and inode numbers (fstat(2)'s st_dev and st_ino; their low
@@ -125,7 +116,6 @@ type scratch struct {
 	cmsg   Msg
 	status uint32
 	rusage syscall.Rusage
-	flags  uint32
 	floor  int64 // rssFloor
 	cfloor int64 // the command's ru_maxrss before its execve (readExec)
 	erec   ExecRecord

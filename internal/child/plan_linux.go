@@ -66,10 +66,6 @@ type Plan struct {
 	// before it unblocks its signals. Needs VM and ClearSighandSupported.
 	ClearSighand bool
 
-	// NetCheck is what a joined network namespace must show to be used
-	// (NrJoinNet); shared by many plans, read-only.
-	NetCheck *NetCheck
-
 	// Assemble, when set, runs after Init and before Root: the steps
 	// that build a root's template, for a run that assembles that root
 	// itself in its own mount namespace (the plan's first run).
@@ -87,7 +83,6 @@ type Plan struct {
 
 	initStack, cmdStack []byte
 	cargs               cloneArgs // clone3's arguments for a ClearSighand init
-	netBuf              []byte    // what netDirty reads into (NetCheck)
 	Keeper
 	pidfd int32
 	s     scratch
