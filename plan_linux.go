@@ -137,6 +137,17 @@ func loopbackUp() *unix.Ifreq {
 // info describes a step that is about no item and no path.
 func info(stage child.Stage) child.Info { return child.Info{Stage: stage, Index: -1} }
 
+// planParentAlive has init check that the parent is alive: the parent
+// holds the write end of the sync pipe, without writing to it, until the
+// command has started; once it is closed, a poll of the read end shows the
+// hang-up.
+func planParentAlive(seq *child.Seq, pl *child.Plan, sync int) {
+	pfd := &unix.PollFd{Fd: int32(sync)}
+	op := seq.Add(info(child.StageParentAlive), unix.SYS_PPOLL, child.Keep(&pl.Keeper, pfd), 1,
+		child.Keep(&pl.Keeper, &unix.Timespec{}), 0, 0)
+	op.Flags, op.Expect = child.FlagExpect, 0
+}
+
 // planInit plans init's own steps: everything that is shared by the whole
 // sandbox (namespaces, the root filesystem, the host name, the network).
 func planInit(s *runSpec, rp *runPlan) {
@@ -149,8 +160,15 @@ func planInit(s *runSpec, rp *runPlan) {
 	keep = append(keep, fds.stdio...)
 	gapsClose(seq, keep)
 	planPdeathsig(seq)
-	op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), pl.Bytes(make([]byte, 1)), 1)
-	op.Flags, op.Expect = child.FlagExpect, 1
+	if rp.userns {
+		// Wait for the parent's "go": it writes the id maps first.
+		op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), pl.Bytes(make([]byte, 1)), 1)
+		op.Flags, op.Expect = child.FlagExpect, 1
+	} else {
+		// Nothing to wait for; but the parent may have died before the
+		// parent-death signal was set.
+		planParentAlive(seq, pl, fds.sync)
+	}
 	if fds.joinNet >= 0 {
 		seq.Add(info(child.StageJoinNet), unix.SYS_SETNS, uintptr(fds.joinNet), unix.CLONE_NEWNET)
 	}
@@ -160,12 +178,7 @@ func planInit(s *runSpec, rp *runPlan) {
 		seq.Add(info(child.StageSetuid), unix.SYS_SETRESUID, uintptr(rp.insideUID), uintptr(rp.insideUID), uintptr(rp.insideUID))
 		// The change of ids cleared the parent-death signal (prctl(2)).
 		planPdeathsig(seq)
-		// The parent may have died before: it holds the other end of the
-		// sync pipe until init has started the command.
-		pfd := &unix.PollFd{Fd: int32(fds.sync)}
-		op := seq.Add(info(child.StageParentAlive), unix.SYS_PPOLL, child.Keep(&pl.Keeper, pfd), 1,
-			child.Keep(&pl.Keeper, &unix.Timespec{}), 0, 0)
-		op.Flags, op.Expect = child.FlagExpect, 0
+		planParentAlive(seq, pl, fds.sync)
 	}
 	if s.ns&Time != 0 {
 		seq.Add(info(child.StageUnshareTime), unix.SYS_UNSHARE, unix.CLONE_NEWTIME)
@@ -184,7 +197,7 @@ func planInit(s *runSpec, rp *runPlan) {
 	seq.Add(info(child.StageSetsid), unix.SYS_SETSID)
 	seq.Add(info(child.StageUmask), unix.SYS_UMASK, 0)
 	// Its PID, for the command to check its parent against.
-	op = seq.Add(info(child.StageParentAlive), unix.SYS_GETPID)
+	op := seq.Add(info(child.StageParentAlive), unix.SYS_GETPID)
 	op.Flags, op.Reg = child.FlagSave, child.RegInitPID
 	if fds.template >= 0 {
 		planEnterRoot(seq, fds.template)

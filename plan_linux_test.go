@@ -120,14 +120,27 @@ func TestPlanOrder(t *testing.T) {
 				}
 			}
 
-			// init: only its descriptors first; nothing before the parent's
-			// "go" but the parent-death signal (the id maps are written
-			// then); the setup in its new session.
+			// init: only its descriptors first; nothing before the gate
+			// but the parent-death signal; the setup in its new session.
+			// The gate is the parent's "go" with a user namespace (the id
+			// maps are written then), else a check that the parent is
+			// alive.
 			if init[0] != child.StageCloseFDs {
 				t.Errorf("init does not start by closing descriptors: %s", stageNames(init))
 			}
-			if slices.Index(init, child.StagePdeathsig) > slices.Index(init, child.StageSync) {
-				t.Errorf("no pdeathsig before the sync: %s", stageNames(init))
+			gate := child.StageSync
+			if tt.ns&User == 0 {
+				gate = child.StageParentAlive
+				absent(init, child.StageSync)
+			}
+			if i := slices.Index(init, child.StagePdeathsig); i < 0 || i > slices.Index(init, gate) || init[i+1] != gate {
+				t.Errorf("no pdeathsig right before the %v: %s", gate, stageNames(init))
+			}
+			afterGate := func(st child.Stage) {
+				t.Helper()
+				if i, j := slices.Index(init, gate), slices.Index(init, st); i < 0 || j < i {
+					t.Errorf("%v not after the %v: %s", st, gate, stageNames(init))
+				}
 			}
 			// The kernel clears the parent-death signal on a change of
 			// credentials: it is set after the last one, then the parent is
@@ -152,20 +165,20 @@ func TestPlanOrder(t *testing.T) {
 			pdeathAfterCreds(init, child.StageSetuid)
 			pdeathAfterCreds(cmd, child.StageSetuid, child.StageCapabilities, child.StageSecurebits)
 			if tt.joinNet {
-				before(init, child.StageSync, child.StageJoinNet)
+				afterGate(child.StageJoinNet)
 			} else {
 				absent(init, child.StageJoinNet)
 			}
 			if tt.ns&User != 0 {
-				before(init, child.StageSync, child.StageSetuid)
+				afterGate(child.StageSetuid)
 			} else {
 				absent(init, child.StageSetuid)
 			}
 			if tt.ns&Time != 0 {
-				before(init, child.StageSync, child.StageUnshareTime)
+				afterGate(child.StageUnshareTime)
 				before(init, child.StageUnshareTime, child.StageTimeOffsets)
 			}
-			before(init, child.StageSync, child.StageSetsid)
+			afterGate(child.StageSetsid)
 			if (tt.ns&Net != 0) != slices.Contains(post, child.StageLoopback) {
 				t.Errorf("loopback (Net %v): %s", tt.ns&Net != 0, stageNames(post))
 			}

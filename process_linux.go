@@ -304,6 +304,8 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 	h.closeChild()
 	p.io.closeParentEnds()
 
+	// init waits for "go" only when it has a user namespace, whose id
+	// maps come first.
 	if p.rp.userns {
 		outUID, outGID := p.rp.insideUID, p.rp.insideGID
 		if os.Geteuid() != 0 {
@@ -315,9 +317,9 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 			return err
 		}
 		p.debug("id maps written")
-	}
-	if _, err := unix.Write(h.syncW, []byte{1}); err != nil {
-		return setupErr(child.StageSync, err)
+		if _, err := unix.Write(h.syncW, []byte{1}); err != nil {
+			return setupErr(child.StageSync, err)
+		}
 	}
 	var m child.Msg
 	if !readMsg(p.report, &m) {

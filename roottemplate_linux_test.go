@@ -155,8 +155,8 @@ func TestPlanEnterRoot(t *testing.T) {
 		switch {
 		case op.Nr == unix.SYS_CLOSE_RANGE && op.Args[0] <= tmpl && tmpl <= op.Args[1]:
 			steps = append(steps, "close_range over it")
-		case op.Nr == unix.SYS_READ && p.Init.Info[i].Stage == child.StageSync:
-			steps = append(steps, "sync")
+		case op.Nr == unix.SYS_PPOLL && p.Init.Info[i].Stage == child.StageParentAlive:
+			steps = append(steps, "parent alive")
 		case op.Nr == unix.SYS_SETNS && op.Args[0] == tmpl && op.Args[1] == unix.CLONE_NEWNS:
 			steps = append(steps, "setns")
 		case op.Nr == unix.SYS_CLOSE && op.Args[0] == tmpl:
@@ -165,7 +165,7 @@ func TestPlanEnterRoot(t *testing.T) {
 			steps = append(steps, "unshare")
 		}
 	}
-	if want := []string{"sync", "setns", "close", "unshare"}; !slices.Equal(steps, want) {
+	if want := []string{"parent alive", "setns", "close", "unshare"}; !slices.Equal(steps, want) {
 		t.Errorf("init's steps with the template's descriptor: %q, want %q", steps, want)
 	}
 	if last := p.Init.Info[len(p.Init.Info)-1].Stage; last != child.StageEnterRoot {
