@@ -151,10 +151,13 @@ const vmStackSize = 16 << 10
 // stackPool recycles the stacks of finished runs.
 var stackPool = sync.Pool{New: func() any { return new([vmStackSize]byte) }}
 
-// Release returns what the plan borrowed. Call it only once init has been
-// reaped: until then init (and, until its execve, the command) may run on
-// the plan's stacks.
+// Release returns what the plan borrowed: its stacks and, for the next
+// plans, its lists, which it leaves empty (Describe then describes
+// nothing). Call it only once init has been reaped: until then init (and,
+// until its execve, the command) may run on the plan's stacks and read its
+// lists.
 func (p *Plan) Release() {
+	p.recycle()
 	for _, s := range []*[]byte{&p.initStack, &p.cmdStack} {
 		if *s != nil {
 			stackPool.Put((*[vmStackSize]byte)(*s))

@@ -1,6 +1,7 @@
 package child
 
 import (
+	"sync"
 	"unsafe"
 )
 
@@ -86,25 +87,64 @@ type Plan struct {
 	Keeper
 	pidfd int32
 	s     scratch
+	lists *planLists // what recycle gives back to listPool
 }
 
-// NewPlan returns an empty plan.
+// NewPlan returns an empty plan. Its lists come from the plans Release
+// gave back when there are some, else with room for a root run's usual
+// steps (a command's are about 30 when init starts with an empty bounding
+// set and no signal handlers; 130 when it must drop and reset them itself,
+// and its list grows), so that planning a run neither grows its lists step
+// by step nor clears fresh memory for them each time.
 func NewPlan() *Plan {
 	p := &Plan{ReportW: -1, ExecR: -1, ExecW: -1}
-	// Room for a root run's usual steps (a command's are about 30 when
-	// init starts with an empty bounding set and no signal handlers; 130
-	// when it must drop and reset them itself, and its list grows), so
-	// that planning a run does not grow its lists step by step.
-	p.Init.grow(24)
-	p.Cmd.grow(40)
-	p.PostFork.grow(4)
-	p.InitPost.grow(8)
+	l := listPool.Get().(*planLists)
+	p.Init, p.Cmd, p.PostFork, p.InitPost, p.keep = l.init, l.cmd, l.postFork, l.initPost, l.keep
+	p.lists = l
 	return p
+}
+
+// planLists holds the backing arrays of a plan's own lists and of its
+// keeper, between a Release and the next NewPlan.
+type planLists struct {
+	init, cmd, postFork, initPost Seq
+	keep                          []any
+}
+
+var listPool = sync.Pool{New: func() any {
+	l := &planLists{}
+	l.init.grow(24)
+	l.cmd.grow(40)
+	l.postFork.grow(4)
+	l.initPost.grow(8)
+	l.keep = make([]any, 0, 32)
+	return l
+}}
+
+// recycle gives the plan's lists back to listPool, emptied (nothing they
+// pointed to is kept alive), and leaves the plan without them.
+func (p *Plan) recycle() {
+	l := p.lists
+	if l == nil {
+		return
+	}
+	p.lists = nil
+	l.init, l.cmd, l.postFork, l.initPost = p.Init.emptied(), p.Cmd.emptied(), p.PostFork.emptied(), p.InitPost.emptied()
+	clear(p.keep)
+	l.keep = p.keep[:0]
+	p.Init, p.Cmd, p.PostFork, p.InitPost, p.keep = Seq{}, Seq{}, Seq{}, Seq{}, nil
+	listPool.Put(l)
 }
 
 func (s *Seq) grow(n int) {
 	s.Ops = make([]Op, 0, n)
 	s.Info = make([]Info, 0, n)
+}
+
+// emptied returns s's arrays with length 0, its descriptions cleared.
+func (s *Seq) emptied() Seq {
+	clear(s.Info)
+	return Seq{Ops: s.Ops[:0], Info: s.Info[:0]}
 }
 
 // Shared is a Seq with the memory its operations point to, planned once and
