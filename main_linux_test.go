@@ -46,8 +46,10 @@ func TestMain(m *testing.M) {
 		r.Close()
 		w.Close()
 	}
-	// And the goroutine that forks every init lives as long as the process.
+	// And the goroutine that forks every init lives as long as the process,
+	// as does the pidfd of the process that inits poll.
 	child.StartForker()
+	parentPidfd()
 	code := m.Run()
 	// The programs built for the tests live in temporary directories.
 	victims.Cleanup()

@@ -138,7 +138,8 @@ func (p *Process) planNet(s *runSpec) {
 }
 
 // openNet captures a fresh run's network namespace right after the fork,
-// before init can leave it.
+// while init waits for the parent's "go" (planInit): before it can turn
+// non-dumpable, which would deny the open without CAP_SYS_PTRACE, or end.
 func (p *Process) openNet() {
 	fd, err := unix.Open("/proc/"+strconv.Itoa(p.pid)+"/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err == nil {

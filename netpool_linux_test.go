@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -79,6 +81,10 @@ func TestNetPool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hostNet, err := os.Readlink("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
 	np := newNetPool()
 	clean, dirty := newNetNS(t, false), newNetNS(t, true)
 	var stClean, stDirty unix.Stat_t
@@ -117,5 +123,66 @@ func TestNetPool(t *testing.T) {
 	np.release()
 	if idle, owned := settle(t, np); idle != 0 || owned != 0 {
 		t.Fatalf("after release: %d idle, %d owned; want 0, 0", idle, owned)
+	}
+	// Every thread of the process is back in its own namespace.
+	if moved := threadsNotIn(t, hostNet); len(moved) > 0 {
+		t.Errorf("threads left in another network namespace: %v", moved)
+	}
+}
+
+// threadsNotIn lists the threads of this process whose network namespace
+// is not ns (a readlink of /proc/self/ns/net).
+func threadsNotIn(t *testing.T, ns string) []string {
+	t.Helper()
+	tasks, err := filepath.Glob("/proc/self/task/*/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moved []string
+	for _, task := range tasks {
+		if got, err := os.Readlink(task); err == nil && got != ns {
+			moved = append(moved, task+" → "+got)
+		}
+	}
+	return moved
+}
+
+// TestNetPoolCheckAfterRelease: a check that began before the pool was
+// released (Sandbox.Close) closes its namespace instead of pooling it,
+// and get does not wait for a check while the pool owns fewer than two
+// namespaces: the run makes the second.
+func TestNetPoolCheckAfterRelease(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	nc, err := pristineNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	np := newNetPool()
+	st := np.st
+	fd := newNetNS(t, false)
+	// As put does, but the check runs here, after the release.
+	st.mu.Lock()
+	st.owned++
+	st.checking++
+	gen := st.gen
+	st.mu.Unlock()
+	got := make(chan int)
+	go func() { got <- np.get() }()
+	select {
+	case g := <-got:
+		if g != -1 {
+			t.Errorf("get with one namespace owned, being checked = %d, want -1", g)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("get waits for a check while the pool owns one namespace")
+	}
+	np.release()
+	st.check(fd, gen, nc)
+	if idle, owned := settle(t, np); idle != 0 || owned != 0 {
+		t.Errorf("a check from before the release: %d idle, %d owned; want 0, 0", idle, owned)
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != unix.EBADF {
+		t.Errorf("the namespace's descriptor is still open (%v)", err)
 	}
 }

@@ -19,6 +19,9 @@ type runPlan struct {
 	userns    bool
 	insideUID int
 	insideGID int
+	// waitGo: init waits for the parent's "go" on the sync pipe (see
+	// planInit), which the parent must then write.
+	waitGo bool
 }
 
 // runFDs are the descriptors the parent made for one run, by the numbers
@@ -27,6 +30,7 @@ type runFDs struct {
 	report       int   // write end of the report pipe (init → parent)
 	execR, execW int   // the exec pipe (command → init: EOF is success)
 	sync         int   // read end of the sync pipe (parent → init: "go")
+	parent       int   // a pidfd of this process (parentPidfd), or -1
 	joinNet      int   // a pooled network namespace for init to join, or -1
 	template     int   // the root's template mount namespace, or -1 (roottemplate_linux.go)
 	cgroupProcs  []int // the run's cgroup.procs files, for the command
@@ -61,7 +65,9 @@ type runSpec struct {
 // holds, so the order of the steps can be tested without privileges.
 //
 // init: close what it does not need, pdeathsig, wait for the parent's "go"
-// (after the id maps), join a pooled network namespace, take the mapped
+// (after the id maps, or after it opened a fresh namespace to pool) or
+// else check that the parent is alive, join a pooled network namespace,
+// take the mapped
 // ids (User) then set pdeathsig again and check the parent is alive,
 // unshare the time namespace (Time), setsid, umask, note its PID; then the
 // root filesystem (Root); then the host name, loopback, non-dumpable
@@ -137,12 +143,16 @@ func loopbackUp() *unix.Ifreq {
 // info describes a step that is about no item and no path.
 func info(stage child.Stage) child.Info { return child.Info{Stage: stage, Index: -1} }
 
-// planParentAlive has init check that the parent is alive: the parent
-// holds the write end of the sync pipe, without writing to it, until the
-// command has started; once it is closed, a poll of the read end shows the
-// hang-up.
-func planParentAlive(seq *child.Seq, pl *child.Plan, sync int) {
-	pfd := &unix.PollFd{Fd: int32(sync)}
+// planParentAlive has init check, without waiting, that the parent
+// process is alive: a pidfd of it is readable once it has exited. Without
+// one, the sync pipe's hang-up says so (the parent holds its write end
+// until the command has started), but only once every process that holds
+// a copy of that end has closed it, such as another init just cloned.
+func planParentAlive(seq *child.Seq, pl *child.Plan, fds *runFDs) {
+	pfd := &unix.PollFd{Fd: int32(fds.parent), Events: unix.POLLIN}
+	if fds.parent < 0 {
+		pfd = &unix.PollFd{Fd: int32(fds.sync)}
+	}
 	op := seq.Add(info(child.StageParentAlive), unix.SYS_PPOLL, child.Keep(&pl.Keeper, pfd), 1,
 		child.Keep(&pl.Keeper, &unix.Timespec{}), 0, 0)
 	op.Flags, op.Expect = child.FlagExpect, 0
@@ -154,20 +164,24 @@ func planInit(s *runSpec, rp *runPlan) {
 	c, pl, fds := s.cfg, rp.plan, &s.fds
 	seq := &pl.Init
 	// init keeps only what it needs; the fork hands it the whole table.
-	keep := []int{fds.report, fds.execR, fds.execW, fds.sync, fds.joinNet, fds.template}
+	keep := []int{fds.report, fds.execR, fds.execW, fds.sync, fds.parent, fds.joinNet, fds.template}
 	keep = append(keep, fds.cgroupProcs...)
 	keep = append(keep, fds.landlock...)
 	keep = append(keep, fds.stdio...)
 	gapsClose(seq, keep)
 	planPdeathsig(seq)
-	if rp.userns {
-		// Wait for the parent's "go": it writes the id maps first.
+	// init waits for the parent's "go" when the parent has something to
+	// do first: write the id maps (User), or open a fresh network
+	// namespace that will be pooled before init can turn non-dumpable.
+	// A read that gives EOF also means the parent died. Otherwise init
+	// goes on at once, once it has checked that the parent did not die
+	// before the parent-death signal was set.
+	rp.waitGo = rp.userns || fds.parent < 0 || (s.pool && fds.joinNet < 0)
+	if rp.waitGo {
 		op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), pl.Bytes(make([]byte, 1)), 1)
 		op.Flags, op.Expect = child.FlagExpect, 1
 	} else {
-		// Nothing to wait for; but the parent may have died before the
-		// parent-death signal was set.
-		planParentAlive(seq, pl, fds.sync)
+		planParentAlive(seq, pl, fds)
 	}
 	if fds.joinNet >= 0 {
 		seq.Add(info(child.StageJoinNet), unix.SYS_SETNS, uintptr(fds.joinNet), unix.CLONE_NEWNET)
@@ -178,7 +192,7 @@ func planInit(s *runSpec, rp *runPlan) {
 		seq.Add(info(child.StageSetuid), unix.SYS_SETRESUID, uintptr(rp.insideUID), uintptr(rp.insideUID), uintptr(rp.insideUID))
 		// The change of ids cleared the parent-death signal (prctl(2)).
 		planPdeathsig(seq)
-		planParentAlive(seq, pl, fds.sync)
+		planParentAlive(seq, pl, fds)
 	}
 	if s.ns&Time != 0 {
 		seq.Add(info(child.StageUnshareTime), unix.SYS_UNSHARE, unix.CLONE_NEWTIME)

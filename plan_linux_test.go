@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sandboxkit/sandbox/internal/child"
 )
@@ -55,7 +58,7 @@ func specFor(t testing.TB, sb *Sandbox, ns Namespace, vm, joinNet bool) *runSpec
 		t.Fatal(err)
 	}
 	s := &runSpec{cfg: &cfg, ns: ns, cmd: c, filter: filter, vm: vm,
-		fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, joinNet: -1, template: -1, stdio: []int{5, 6, 6}}}
+		fds: runFDs{report: 10, execR: 11, execW: 12, sync: 13, parent: 15, joinNet: -1, template: -1, stdio: []int{5, 6, 6}}}
 	if cfg.limits.needCgroup() {
 		s.fds.cgroupProcs = []int{20, 21, 22}
 	}
@@ -132,6 +135,9 @@ func TestPlanOrder(t *testing.T) {
 			if tt.ns&User == 0 {
 				gate = child.StageParentAlive
 				absent(init, child.StageSync)
+			}
+			if rp.waitGo != (gate == child.StageSync) {
+				t.Errorf("waitGo %v with the %v as the gate", rp.waitGo, gate)
 			}
 			if i := slices.Index(init, child.StagePdeathsig); i < 0 || i > slices.Index(init, gate) || init[i+1] != gate {
 				t.Errorf("no pdeathsig right before the %v: %s", gate, stageNames(init))
@@ -277,4 +283,71 @@ func BenchmarkPlanRun(b *testing.B) {
 	for b.Loop() {
 		planRun(s)
 	}
+}
+
+// TestPlanGate: init waits for the parent's "go" only when the parent has
+// something to do first (id maps; opening a fresh namespace to pool) or
+// has no pidfd of itself to hand over; otherwise it polls that pidfd, which
+// shows the parent's death whoever else holds the sync pipe.
+func TestPlanGate(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		ns       Namespace
+		parent   int
+		pool     bool
+		joinNet  bool
+		waitGo   bool
+		pollFDs  []int32 // the descriptors init's parent-alive polls look at
+		syncRead bool
+	}{
+		{"joined namespace", defaultNamespaces, 15, true, true, false, []int32{15}, false},
+		{"no network pooling", defaultNamespaces, 15, false, false, false, []int32{15}, false},
+		{"a fresh namespace to pool", defaultNamespaces, 15, true, false, true, nil, true},
+		{"no pidfd", defaultNamespaces, -1, true, true, true, nil, true},
+		{"user namespace", defaultNamespaces | User, 15, false, false, true, []int32{15}, true},
+		{"user namespace, no pidfd", defaultNamespaces | User, -1, false, false, true, []int32{13}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := specFor(t, New(), tt.ns, true, tt.joinNet)
+			s.fds.parent, s.pool = tt.parent, tt.pool
+			rp := planRun(s)
+			if rp.waitGo != tt.waitGo {
+				t.Errorf("waitGo = %v, want %v", rp.waitGo, tt.waitGo)
+			}
+			var polls []int32
+			syncRead := false
+			for i, op := range rp.plan.Init.Ops {
+				switch in := rp.plan.Init.Info[i]; {
+				case op.Nr == unix.SYS_PPOLL && in.Stage == child.StageParentAlive:
+					pfd := *(**unix.PollFd)(unsafe.Pointer(&op.Args[0])) // kept alive by the plan
+					polls = append(polls, pfd.Fd)
+					if pfd.Fd == int32(tt.parent) && pfd.Events != unix.POLLIN {
+						t.Errorf("the pidfd is polled for %#x, want POLLIN", pfd.Events)
+					}
+				case op.Nr == unix.SYS_READ && in.Stage == child.StageSync:
+					syncRead = op.Args[0] == uintptr(s.fds.sync)
+				}
+			}
+			if !slices.Equal(polls, tt.pollFDs) || syncRead != tt.syncRead {
+				t.Errorf("init polls %v and reads the sync pipe: %v; want %v and %v", polls, syncRead, tt.pollFDs, tt.syncRead)
+			}
+			if tt.parent >= 0 && closedByInit(rp.plan, tt.parent) {
+				t.Errorf("init closes the pidfd %d before it polls it", tt.parent)
+			}
+		})
+	}
+}
+
+// closedByInit says whether one of init's steps closes fd.
+func closedByInit(pl *child.Plan, fd int) bool {
+	for _, op := range pl.Init.Ops {
+		a := op.Args
+		switch {
+		case op.Nr == unix.SYS_CLOSE_RANGE && a[2]&unix.CLOSE_RANGE_CLOEXEC == 0 && int(a[0]) <= fd && uint64(fd) <= uint64(a[1]):
+			return true
+		case op.Nr == unix.SYS_CLOSE && int(a[0]) == fd:
+			return true
+		}
+	}
+	return false
 }

@@ -158,6 +158,11 @@ func (c *config) namespaces() (Namespace, error) {
 	return ns, nil
 }
 
+// parentPidfd is a pidfd of this process, opened once and kept: init polls
+// it to check that the embedding process has not died before init's
+// parent-death signal was set (planParentAlive).
+var parentPidfd = sync.OnceValues(func() (int, error) { return unix.PidfdOpen(os.Getpid(), 0) })
+
 // launch starts a run in three steps: prepare makes what the run needs in
 // the parent (pipes, stdio, cgroup, network namespace, root filesystem),
 // planRun turns that into the child's steps, and fork starts init and waits
@@ -247,7 +252,10 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 		return setupErr(child.StagePipe, err)
 	}
 	h.child, h.syncW = append(h.child, syncPipe[0]), syncPipe[1]
-	s.fds = runFDs{report: reportPipe[1], execR: execPipe[0], execW: execPipe[1], sync: syncPipe[0], joinNet: -1, template: tmpl}
+	s.fds = runFDs{report: reportPipe[1], execR: execPipe[0], execW: execPipe[1], sync: syncPipe[0], parent: -1, joinNet: -1, template: tmpl}
+	if fd, err := parentPidfd(); err == nil {
+		s.fds.parent = fd
+	}
 
 	if cfg.limits.output > 0 {
 		p.out = &outputCounter{limit: cfg.limits.output, onExceed: func() { p.stop(stopOutput) }}
@@ -304,8 +312,6 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 	h.closeChild()
 	p.io.closeParentEnds()
 
-	// init waits for "go" only when it has a user namespace, whose id
-	// maps come first.
 	if p.rp.userns {
 		outUID, outGID := p.rp.insideUID, p.rp.insideGID
 		if os.Geteuid() != 0 {
@@ -317,6 +323,8 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 			return err
 		}
 		p.debug("id maps written")
+	}
+	if p.rp.waitGo {
 		if _, err := unix.Write(h.syncW, []byte{1}); err != nil {
 			return setupErr(child.StageSync, err)
 		}

@@ -1,8 +1,12 @@
 package sandbox
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestReuseIsClean: a run of a Sandbox sees nothing of the run before —
@@ -18,7 +22,7 @@ func TestReuseIsClean(t *testing.T) {
 		_, out := run(t, sb, "readlink", "/proc/self/ns/net")
 		return strings.TrimSpace(out)
 	}
-	requireReuse(t, netns)
+	requireReuse(t, sb, netns)
 	// Run 1 leaves all it can: a file, a SysV segment, a process, a TCP
 	// connection the client closed first (TIME_WAIT), memory use.
 	timeWait := `python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); ` +
@@ -28,6 +32,11 @@ func TestReuseIsClean(t *testing.T) {
 	a, rest, _ := strings.Cut(out, "\n")
 	if res.Status != OK || res.MemoryPeak < 90<<20 || !strings.HasPrefix(rest, "1\n") {
 		t.Fatalf("run 1 (want one TIME_WAIT socket): %+v %s", res, out)
+	}
+	// Run 1's namespace is checked now, before run 2 could be given it;
+	// with a TIME_WAIT socket it is not pooled.
+	if slices.Contains(pooledNets(t, sb), a) {
+		t.Errorf("a namespace with a TIME_WAIT socket was pooled: %s", a)
 	}
 	res, out = run(t, sb, "sh", "-c", "echo files=$(ls -A /tmp | wc -l) shm=$(ipcs -m | grep -c '^0x') "+
 		"procs=$(ls /proc | grep -c '^[0-9]') tcp=$(wc -l < /proc/net/tcp) net=$(readlink /proc/self/ns/net)")
@@ -47,9 +56,6 @@ func TestReuseIsClean(t *testing.T) {
 	}
 	if got["procs"] > "5" || len(got["procs"]) != 1 {
 		t.Errorf("run 2 sees %s processes: %s", got["procs"], out)
-	}
-	if got["net"] == a {
-		t.Errorf("a namespace with a TIME_WAIT socket was reused: %s", got["net"])
 	}
 	if res.MemoryPeak > 32<<20 {
 		t.Errorf("run 2's memory peak %d MiB carries run 1's", res.MemoryPeak>>20)
@@ -110,7 +116,7 @@ f.setsockopt(socket.IPPROTO_IPV6, 32, struct.pack('=16sIBBHHHI', socket.inet_pto
 			}
 			before, _ := facts("")
 			check("a fresh namespace", before)
-			requireReuse(t, func() string {
+			requireReuse(t, sb, func() string {
 				got, _ := facts("")
 				check("a reused namespace", got)
 				return got["net"]
@@ -119,18 +125,24 @@ f.setsockopt(socket.IPPROTO_IPV6, 32, struct.pack('=16sIBBHHHI', socket.inet_pto
 			if !strings.Contains(out, tt.shows) {
 				t.Fatalf("the run left no trace to find (want %q): %s", tt.shows, out)
 			}
-			after, _ := facts("")
-			check("the next run", after)
-			if after["net"] == trace["net"] {
-				t.Errorf("the namespace with the trace was reused")
+			// The trace's namespace is checked before the next runs, which
+			// could be given it; it is not pooled.
+			if slices.Contains(pooledNets(t, sb), trace["net"]) {
+				t.Errorf("the namespace with the trace was pooled: %s", trace["net"])
+			}
+			for range 2 {
+				after, _ := facts("")
+				check("a later run", after)
 			}
 		})
 	}
 }
 
-// requireReuse fails the test unless three runs in a row, each reporting
-// its network namespace through netns, use at most two.
-func requireReuse(t *testing.T, netns func() string) {
+// requireReuse fails the test unless three runs of sb in a row, each
+// reporting its network namespace through netns, use at most two, and the
+// pool then holds what it made: at most two (inode numbers are reused, so
+// the first check alone could pass with none reused).
+func requireReuse(t *testing.T, sb *Sandbox, netns func() string) {
 	t.Helper()
 	seen := map[string]bool{}
 	for range 3 {
@@ -139,4 +151,28 @@ func requireReuse(t *testing.T, netns func() string) {
 	if len(seen) > 2 {
 		t.Fatalf("three runs in a row used %d network namespaces, want clean ones reused: %v", len(seen), seen)
 	}
+	if idle, owned := settle(t, sb.cfg.net); owned > 2 || idle != owned {
+		t.Fatalf("after three runs in a row the pool holds %d of the %d namespaces it owns, want them all and at most two", idle, owned)
+	}
+}
+
+// pooledNets waits for the checks of sb's pool to end and names the
+// namespaces it then holds as readlink names them ("net:[inode]"). No
+// namespace is made meanwhile, so a name here is not a number the kernel
+// gave again to a newer namespace.
+func pooledNets(t *testing.T, sb *Sandbox) []string {
+	t.Helper()
+	settle(t, sb.cfg.net)
+	st := sb.cfg.net.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var names []string
+	for _, fd := range st.fds {
+		var s unix.Stat_t
+		if err := unix.Fstat(fd, &s); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, fmt.Sprintf("net:[%d]", s.Ino))
+	}
+	return names
 }

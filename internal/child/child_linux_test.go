@@ -293,3 +293,37 @@ func TestCloneArgsSize(t *testing.T) {
 		t.Errorf("cloneArgs is %d bytes, want 88", n)
 	}
 }
+
+// TestRelease: Release gives a plan's lists back emptied: the plan then
+// describes nothing, and the next plan starts with no step and nothing
+// kept, and its arrays hold nothing of the old plan's.
+func TestRelease(t *testing.T) {
+	p := NewPlan()
+	p.Init.Add(Info{Stage: StageMount, Path: "/old"}, syscall.SYS_GETPID)
+	p.Cmd.Add(Info{Stage: StageExecve, Detail: "old"}, syscall.SYS_GETPID)
+	p.Str("old")
+	p.Release()
+	if d := p.Describe(ListInit, 0); d.Stage != StageUnknown {
+		t.Errorf("a released plan describes %+v", d)
+	}
+	if len(p.Init.Ops) != 0 || len(p.Cmd.Ops) != 0 || p.keep != nil {
+		t.Errorf("a released plan keeps its lists")
+	}
+	q := NewPlan()
+	if len(q.Init.Ops) != 0 || len(q.Cmd.Ops) != 0 || len(q.keep) != 0 {
+		t.Fatalf("a new plan has steps: %d, %d, %d kept", len(q.Init.Ops), len(q.Cmd.Ops), len(q.keep))
+	}
+	for _, s := range []Seq{q.Init, q.Cmd} {
+		for _, in := range s.Info[:cap(s.Info)] {
+			if in.Path != "" || in.Detail != "" {
+				t.Errorf("a recycled list still describes %+v", in)
+			}
+		}
+	}
+	for _, k := range q.keep[:cap(q.keep)] {
+		if k != nil {
+			t.Errorf("a recycled keeper still keeps %v", k)
+		}
+	}
+	q.Release()
+}

@@ -155,7 +155,8 @@ var stackPool = sync.Pool{New: func() any { return new([vmStackSize]byte) }}
 // plans, its lists, which it leaves empty (Describe then describes
 // nothing). Call it only once init has been reaped: until then init (and,
 // until its execve, the command) may run on the plan's stacks and read its
-// lists.
+// lists. A plan's own lists must be built with Add, never assigned a Seq
+// that something else keeps: Release hands their arrays to the next plan.
 func (p *Plan) Release() {
 	p.recycle()
 	for _, s := range []*[]byte{&p.initStack, &p.cmdStack} {
