@@ -204,8 +204,17 @@ func (st *netPoolState) closeAll() {
 	st.gen++
 }
 
-// release closes the idle namespaces now (Sandbox.Close).
-func (np *netPool) release() { np.st.closeAll() }
+// release closes the idle namespaces now (Sandbox.Close), once the checks
+// under way have ended, so that nothing of the pool is left open.
+func (np *netPool) release() {
+	st := np.st
+	st.mu.Lock()
+	for st.checking > 0 {
+		st.checked.Wait()
+	}
+	st.mu.Unlock()
+	st.closeAll()
+}
 
 // get lends a clean namespace, or gives -1: the run makes a fresh one.
 // With none idle but some being checked, it waits for their checks once

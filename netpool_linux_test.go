@@ -85,6 +85,7 @@ func TestNetPool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := threadsNotIn(t, hostNet)
 	np := newNetPool()
 	clean, dirty := newNetNS(t, false), newNetNS(t, true)
 	var stClean, stDirty unix.Stat_t
@@ -124,33 +125,59 @@ func TestNetPool(t *testing.T) {
 	if idle, owned := settle(t, np); idle != 0 || owned != 0 {
 		t.Fatalf("after release: %d idle, %d owned; want 0, 0", idle, owned)
 	}
-	// Every thread of the process is back in its own namespace.
-	if moved := threadsNotIn(t, hostNet); len(moved) > 0 {
-		t.Errorf("threads left in another network namespace: %v", moved)
+	// Close waits for the checks under way: a namespace being checked is
+	// closed before release returns.
+	np.put(newNetNS(t, false), false, nc)
+	np.release()
+	pool := np.st
+	pool.mu.Lock()
+	checking, idle, owned := pool.checking, len(pool.fds), pool.owned
+	pool.mu.Unlock()
+	if checking != 0 || idle != 0 || owned != 0 {
+		t.Errorf("release returned with %d checks under way, %d idle, %d owned; want none", checking, idle, owned)
+	}
+	// Every thread of the process is back in its own namespace (but those
+	// of newNetNS, which end with their goroutines, and any that were
+	// elsewhere before).
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		moved := threadsNotIn(t, hostNet)
+		for task := range before {
+			delete(moved, task)
+		}
+		if len(moved) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("threads left in another network namespace: %v", moved)
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
-// threadsNotIn lists the threads of this process whose network namespace
-// is not ns (a readlink of /proc/self/ns/net).
-func threadsNotIn(t *testing.T, ns string) []string {
+// threadsNotIn maps the threads of this process whose network namespace is
+// not ns (a readlink of /proc/self/ns/net) to theirs.
+func threadsNotIn(t *testing.T, ns string) map[string]string {
 	t.Helper()
 	tasks, err := filepath.Glob("/proc/self/task/*/ns/net")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var moved []string
+	moved := map[string]string{}
 	for _, task := range tasks {
 		if got, err := os.Readlink(task); err == nil && got != ns {
-			moved = append(moved, task+" → "+got)
+			moved[task] = got
 		}
 	}
 	return moved
 }
 
-// TestNetPoolCheckAfterRelease: a check that began before the pool was
-// released (Sandbox.Close) closes its namespace instead of pooling it,
-// and get does not wait for a check while the pool owns fewer than two
-// namespaces: the run makes the second.
+// TestNetPoolCheckAfterRelease: a check that began before the pool's
+// namespaces were closed (by the cleanup of a Sandbox the GC found
+// unreachable, which does not wait for checks as Close does) closes its
+// namespace instead of pooling it, and get does not wait for a check while
+// the pool owns fewer than two namespaces: the run makes the second.
 func TestNetPoolCheckAfterRelease(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
@@ -177,7 +204,7 @@ func TestNetPoolCheckAfterRelease(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("get waits for a check while the pool owns one namespace")
 	}
-	np.release()
+	st.closeAll()
 	st.check(fd, gen, nc)
 	if idle, owned := settle(t, np); idle != 0 || owned != 0 {
 		t.Errorf("a check from before the release: %d idle, %d owned; want 0, 0", idle, owned)

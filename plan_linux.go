@@ -19,9 +19,6 @@ type runPlan struct {
 	userns    bool
 	insideUID int
 	insideGID int
-	// waitGo: init waits for the parent's "go" on the sync pipe (see
-	// planInit), which the parent must then write.
-	waitGo bool
 }
 
 // runFDs are the descriptors the parent made for one run, by the numbers
@@ -29,7 +26,7 @@ type runPlan struct {
 type runFDs struct {
 	report       int   // write end of the report pipe (init → parent)
 	execR, execW int   // the exec pipe (command → init: EOF is success)
-	sync         int   // read end of the sync pipe (parent → init: "go")
+	sync         int   // read end of the sync pipe (parent → init: "go"), or -1 (waitGo)
 	parent       int   // a pidfd of this process (parentPidfd), or -1
 	joinNet      int   // a pooled network namespace for init to join, or -1
 	template     int   // the root's template mount namespace, or -1 (roottemplate_linux.go)
@@ -143,6 +140,17 @@ func loopbackUp() *unix.Ifreq {
 // info describes a step that is about no item and no path.
 func info(stage child.Stage) child.Info { return child.Info{Stage: stage, Index: -1} }
 
+// waitGo says whether init waits for the parent's "go" on the sync pipe
+// (which exists only then): when the parent has something to do first,
+// write the id maps (User) or open a fresh network namespace to pool before
+// init can turn non-dumpable, or when it has no pidfd of its own to hand
+// over (a read that gives EOF also means the parent died). Otherwise init
+// goes on at once, once it has checked that the parent did not die before
+// the parent-death signal was set.
+func (s *runSpec) waitGo() bool {
+	return s.ns&User != 0 || s.fds.parent < 0 || (s.pool && s.fds.joinNet < 0)
+}
+
 // planParentAlive has init check, without waiting, that the parent
 // process is alive: a pidfd of it is readable once it has exited. Without
 // one, the sync pipe's hang-up says so (the parent holds its write end
@@ -170,14 +178,7 @@ func planInit(s *runSpec, rp *runPlan) {
 	keep = append(keep, fds.stdio...)
 	gapsClose(seq, keep)
 	planPdeathsig(seq)
-	// init waits for the parent's "go" when the parent has something to
-	// do first: write the id maps (User), or open a fresh network
-	// namespace that will be pooled before init can turn non-dumpable.
-	// A read that gives EOF also means the parent died. Otherwise init
-	// goes on at once, once it has checked that the parent did not die
-	// before the parent-death signal was set.
-	rp.waitGo = rp.userns || fds.parent < 0 || (s.pool && fds.joinNet < 0)
-	if rp.waitGo {
+	if s.waitGo() {
 		op := seq.Add(info(child.StageSync), unix.SYS_READ, uintptr(fds.sync), pl.Bytes(make([]byte, 1)), 1)
 		op.Flags, op.Expect = child.FlagExpect, 1
 	} else {
@@ -222,7 +223,9 @@ func planInit(s *runSpec, rp *runPlan) {
 		seq.Add(child.Info{Stage: child.StageSethostname, Index: -1, Detail: fmt.Sprintf("host name %q", c.hostname)}, unix.SYS_SETHOSTNAME,
 			pl.Str(c.hostname), uintptr(len(c.hostname)))
 	}
-	if s.ns&Net != 0 {
+	// A pooled namespace's loopback is up already: the run that made it
+	// brought it up, and no run has the capability to bring it down.
+	if s.ns&Net != 0 && fds.joinNet < 0 {
 		ifr := loopbackUp()
 		op := seq.Add(info(child.StageLoopback), unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 		op.Flags, op.Reg = child.FlagSave, 2

@@ -233,26 +233,20 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 		}
 	}
 
-	var reportPipe, execPipe, syncPipe [2]int
+	// Both ends of the report pipe are non-blocking: the read end for the
+	// runtime's poller, and init's few writes of one small record each
+	// never fill a pipe.
+	var reportPipe, execPipe [2]int
 	if err := unix.Pipe2(reportPipe[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return setupErr(child.StagePipe, err)
 	}
 	p.report = os.NewFile(uintptr(reportPipe[0]), "sandbox-report")
 	h.child = append(h.child, reportPipe[1])
-	// Only the read end is non-blocking (for the runtime's poller); init
-	// writes to a blocking one.
-	if err := unix.SetNonblock(reportPipe[1], false); err != nil {
-		return setupErr(child.StagePipe, err)
-	}
 	if err := unix.Pipe2(execPipe[:], unix.O_CLOEXEC); err != nil {
 		return setupErr(child.StagePipe, err)
 	}
 	h.child = append(h.child, execPipe[0], execPipe[1])
-	if err := unix.Pipe2(syncPipe[:], unix.O_CLOEXEC); err != nil {
-		return setupErr(child.StagePipe, err)
-	}
-	h.child, h.syncW = append(h.child, syncPipe[0]), syncPipe[1]
-	s.fds = runFDs{report: reportPipe[1], execR: execPipe[0], execW: execPipe[1], sync: syncPipe[0], parent: -1, joinNet: -1, template: tmpl}
+	s.fds = runFDs{report: reportPipe[1], execR: execPipe[0], execW: execPipe[1], sync: -1, parent: -1, joinNet: -1, template: tmpl}
 	if fd, err := parentPidfd(); err == nil {
 		s.fds.parent = fd
 	}
@@ -286,6 +280,15 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 	s.fds.landlock = p.ll.takeFDs()
 	h.child = append(h.child, s.fds.landlock...)
 	p.planNet(s)
+	// The sync pipe, when init is to wait for the parent's "go" (planInit).
+	if s.waitGo() {
+		var syncPipe [2]int
+		if err := unix.Pipe2(syncPipe[:], unix.O_CLOEXEC); err != nil {
+			return setupErr(child.StagePipe, err)
+		}
+		h.child, h.syncW = append(h.child, syncPipe[0]), syncPipe[1]
+		s.fds.sync = syncPipe[0]
+	}
 	return nil
 }
 
@@ -324,7 +327,7 @@ func (p *Process) fork(s *runSpec, h *launchFDs) error {
 		}
 		p.debug("id maps written")
 	}
-	if p.rp.waitGo {
+	if s.waitGo() {
 		if _, err := unix.Write(h.syncW, []byte{1}); err != nil {
 			return setupErr(child.StageSync, err)
 		}

@@ -50,6 +50,7 @@ import (
 type stdio struct {
 	files      []*os.File // descriptor i of the child; nil means closed
 	parentEnds []*os.File // closed by the parent once the child has them
+	null       *os.File   // /dev/null, for the streams that have none (devNull)
 	readers    []*os.File // pipe ends the copiers read; closed after Wait
 	wg         sync.WaitGroup
 	errMu      sync.Mutex
@@ -94,7 +95,25 @@ func (s *stdio) setErr(err error) {
 	s.errMu.Unlock()
 }
 
-func openDevNull(flag int) (*os.File, error) { return os.OpenFile(os.DevNull, flag, 0) }
+// devNull gives the child its next descriptor on /dev/null. A run's
+// streams that have none (nil) share one open file description of it,
+// read-write: its flags are the run's own, and it costs one open instead of
+// three (os.OpenFile would also try to register each with the runtime's
+// poller).
+func (s *stdio) devNull() error {
+	if s.null == nil {
+		fd, err := ignoringEINTR(func() (int, error) {
+			return unix.Open(os.DevNull, unix.O_RDWR|unix.O_CLOEXEC, 0)
+		})
+		if err != nil {
+			return &os.PathError{Op: "open", Path: os.DevNull, Err: err}
+		}
+		s.null = os.NewFile(uintptr(fd), os.DevNull)
+		s.parentEnds = append(s.parentEnds, s.null)
+	}
+	s.files = append(s.files, s.null)
+	return nil
+}
 
 // fileKind says how a caller's *os.File is handed to the command.
 func fileKind(f *os.File) os.FileMode {
@@ -226,12 +245,9 @@ func (s *stdio) stdin(r io.Reader) (start func(), err error) {
 	var feed io.Reader
 	switch r := r.(type) {
 	case nil:
-		f, err := openDevNull(os.O_RDONLY)
-		if err != nil {
+		if err := s.devNull(); err != nil {
 			return nil, err
 		}
-		s.files = append(s.files, f)
-		s.parentEnds = append(s.parentEnds, f)
 	case *os.File:
 		if !fileKind(r).IsRegular() {
 			s.files = append(s.files, r)
@@ -310,13 +326,7 @@ func (s *stdio) output(i int, w io.Writer) (start func(), err error) {
 		dst, regular = d, kind.IsRegular()
 	}
 	if w == nil {
-		f, err := openDevNull(os.O_WRONLY)
-		if err != nil {
-			return nil, err
-		}
-		s.files = append(s.files, f)
-		s.parentEnds = append(s.parentEnds, f)
-		return nil, nil
+		return nil, s.devNull()
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
