@@ -253,8 +253,9 @@ func (s *Sandbox) FreshNetwork() *Sandbox {
 }
 
 // Close releases what the Sandbox keeps between runs (idle network
-// namespaces, the planned root filesystem, its template mount namespace
-// and the descriptors it holds).
+// namespaces, once the checks of those its last runs left have ended, the
+// planned root filesystem, its template mount namespace and the
+// descriptors it holds).
 // The garbage collector does it too, once no Sandbox shares them; a
 // Sandbox may still run after Close.
 func (s *Sandbox) Close() error {
