@@ -118,8 +118,9 @@ func (c *config) poolable(ns Namespace) bool {
 }
 
 // planNet decides where the run's network namespace comes from: a pooled,
-// checked one (joined by init right after the sync) or a fresh one (clone
-// flag), which the parent opens after the fork to pool it later.
+// checked one (joined by init once it has its parent-death signal and knows
+// the parent alive) or a fresh one (clone flag), which the parent opens
+// after the fork to pool it later.
 func (p *Process) planNet(s *runSpec) {
 	if !p.cfg.poolable(s.ns) {
 		return
