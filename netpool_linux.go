@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"runtime"
@@ -11,8 +10,6 @@ import (
 
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
-
-	"github.com/sandboxkit/sandbox/internal/child"
 )
 
 // Creating a network namespace is the most expensive step of a run, and it
@@ -45,7 +42,7 @@ var netCheckFiles = []string{"snmp", "snmp6", "netstat", "dev", "sockstat", "ip6
 
 // pristineNet is the fingerprint of a pristine network namespace, taken
 // once per process; an error turns the pool off.
-var pristineNet = sync.OnceValues(func() (*child.NetCheck, error) {
+var pristineNet = sync.OnceValues(func() (*netCheck, error) {
 	type result struct {
 		texts map[string][]byte
 		err   error
@@ -62,20 +59,10 @@ var pristineNet = sync.OnceValues(func() (*child.NetCheck, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	nc := &child.NetCheck{}
-	nc.Dir = nc.Str("/proc/thread-self/net")
-	for i, name := range netCheckFiles {
-		f := &nc.Files[i]
-		f.Path = nc.Str(name)
-		f.Counters = name == "sockstat"
+	nc := &netCheck{dir: "/proc/thread-self/net"}
+	for _, name := range netCheckFiles {
 		text, ok := r.texts[name]
-		switch {
-		case !ok:
-			f.Absent = true
-		case len(text) > 0:
-			nc.Bytes(text)
-			f.Want, f.Len = &text[0], uintptr(len(text))
-		}
+		nc.files = append(nc.files, netFile{name: name, want: text, absent: !ok, counters: name == "sockstat"})
 	}
 	return nc, nil
 })
@@ -83,9 +70,6 @@ var pristineNet = sync.OnceValues(func() (*child.NetCheck, error) {
 // readPristineNet makes a network namespace for the calling thread,
 // brings its loopback up as init does and reads netCheckFiles there.
 func readPristineNet() (map[string][]byte, error) {
-	if len(netCheckFiles) > child.NetCheckFiles {
-		return nil, fmt.Errorf("%d files to check, room for %d", len(netCheckFiles), child.NetCheckFiles)
-	}
 	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 		return nil, err
 	}
@@ -241,7 +225,7 @@ func (np *netPool) get() int {
 // put checks the namespace fd a finished run leaves, in the background,
 // and pools it if it is clean; it closes it otherwise. lent: it came from
 // get (else the run made it).
-func (np *netPool) put(fd int, lent bool, nc *child.NetCheck) {
+func (np *netPool) put(fd int, lent bool, nc *netCheck) {
 	st := np.st
 	st.mu.Lock()
 	if !lent {
@@ -260,7 +244,7 @@ func (np *netPool) forget() {
 	np.st.mu.Unlock()
 }
 
-func (st *netPoolState) check(fd int, gen uint64, nc *child.NetCheck) {
+func (st *netPoolState) check(fd int, gen uint64, nc *netCheck) {
 	clean := netClean(fd, nc)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -275,10 +259,10 @@ func (st *netPoolState) check(fd int, gen uint64, nc *child.NetCheck) {
 }
 
 // netClean moves the calling goroutine's thread into the network namespace
-// fd and says whether it shows no trace of an earlier run (nc.Dirty). The
+// fd and says whether it shows no trace of an earlier run (nc.dirty). The
 // thread goes back to its own namespace before it is unlocked; if it
 // cannot, it stays locked and ends with the goroutine.
-func netClean(fd int, nc *child.NetCheck) bool {
+func netClean(fd int, nc *netCheck) bool {
 	runtime.LockOSThread()
 	own, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -290,7 +274,7 @@ func netClean(fd int, nc *child.NetCheck) bool {
 		runtime.UnlockOSThread()
 		return false
 	}
-	clean := !nc.Dirty()
+	clean := !nc.dirty()
 	if unix.Setns(own, unix.CLONE_NEWNET) == nil {
 		runtime.UnlockOSThread()
 	}

@@ -2,8 +2,6 @@ package child
 
 import (
 	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -168,113 +166,6 @@ func TestDescribe(t *testing.T) {
 	p.Root.Info[0].Path = "/root"
 	if got := p.Describe(ListRoot, 0); got.Path != "/root" {
 		t.Errorf("Describe(ListRoot, 0) = %+v", got)
-	}
-}
-
-// sockstat is /proc/net/sockstat of a namespace with no socket.
-const sockstat = "sockets: used 0\nTCP: inuse 0 orphan 0 tw 0 alloc 0 mem 0\nUDP: inuse 0 mem 0\nUDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n"
-
-// netFile is a NetFile whose pristine text is want.
-func netFile(k *Keeper, name, want string, counters bool) NetFile {
-	f := NetFile{Path: k.Str(name), Counters: counters}
-	if want != "" {
-		b := []byte(want)
-		k.Bytes(b)
-		f.Want, f.Len = &b[0], uintptr(len(b))
-	}
-	return f
-}
-
-// TestSameCounters: a sockstat text is the pristine one when every number
-// is, but for those the kernel counts for every namespace together.
-func TestSameCounters(t *testing.T) {
-	var k Keeper
-	f := netFile(&k, "sockstat", sockstat, true)
-	for in, want := range map[string]bool{
-		sockstat: true,
-		strings.Replace(sockstat, "orphan 0", "orphan 3", 1):                     true, // global counters do not count
-		strings.Replace(sockstat, "alloc 0", "alloc 1234", 1):                    true,
-		strings.Replace(sockstat, "mem 0\nUDP", "mem 77\nUDP", 1):                true,
-		strings.Replace(sockstat, "UDP: inuse 0 mem 0", "UDP: inuse 0 mem 9", 1): true,
-		strings.Replace(sockstat, "used 0", "used 1", 1):                         false,
-		strings.Replace(sockstat, "TCP: inuse 0", "TCP: inuse 1", 1):             false,
-		strings.Replace(sockstat, "tw 0", "tw 12", 1):                            false,
-		strings.Replace(sockstat, "RAW: inuse 0", "RAW: inuse 9", 1):             false,
-		strings.Replace(sockstat, "memory 0", "memory 4096", 1):                  false, // FRAG's is the namespace's own
-		strings.TrimSuffix(sockstat, "FRAG: inuse 0 memory 0\n"):                 false,
-		sockstat + "EXTRA: 0\n":                                                  false,
-		"":                                                                       false,
-	} {
-		var b [netBufSize]byte
-		n := uintptr(copy(b[:], in))
-		if got := sameCounters(&b, n, &f); got != want {
-			t.Errorf("sameCounters(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
-// TestNetDirtyFiles: a namespace is dirty when a file differs from its
-// pristine text in any byte (however long: it is read in pieces), when a
-// file cannot be read, or when a file the pristine namespace has not is
-// there; a file absent from both counts for nothing.
-func TestNetDirtyFiles(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, content string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	long := strings.Repeat("Ip6InReceives 0\n", 2*netBufSize/16)
-	write("snmp6", long)
-	write("sockstat", strings.Replace(sockstat, "alloc 0", "alloc 5", 1))
-	write("flowlabel", "Label S Owner\n")
-	write("flowlabel-held", "Label S Owner\n12345 1 0\n")
-	write("empty", "")
-	for _, c := range []struct {
-		name  string
-		files func(k *Keeper) []NetFile
-		dirty bool
-	}{
-		{"pristine", func(k *Keeper) []NetFile {
-			return []NetFile{netFile(k, "snmp6", long, false), netFile(k, "sockstat", sockstat, true),
-				netFile(k, "flowlabel", "Label S Owner\n", false), netFile(k, "empty", "", false)}
-		}, false},
-		{"a counter far into a long file", func(k *Keeper) []NetFile {
-			return []NetFile{netFile(k, "snmp6", long[:len(long)-2]+"1\n", false)}
-		}, true},
-		{"the file is longer", func(k *Keeper) []NetFile {
-			return []NetFile{netFile(k, "snmp6", long[:len(long)-16], false)}
-		}, true},
-		{"the file is shorter", func(k *Keeper) []NetFile {
-			return []NetFile{netFile(k, "snmp6", long+"Ip6X 0\n", false)}
-		}, true},
-		{"a flow label", func(k *Keeper) []NetFile {
-			return []NetFile{netFile(k, "flowlabel-held", "Label S Owner\n", false)}
-		}, true},
-		{"missing", func(k *Keeper) []NetFile {
-			return []NetFile{netFile(k, "snmp6", long, false), netFile(k, "no-such-file", "x", false)}
-		}, true},
-		{"absent in both", func(k *Keeper) []NetFile {
-			f := netFile(k, "no-such-file", "", false)
-			f.Absent = true
-			return []NetFile{f}
-		}, false},
-		{"there but absent in a pristine one", func(k *Keeper) []NetFile {
-			f := netFile(k, "flowlabel", "", false)
-			f.Absent = true
-			return []NetFile{f}
-		}, true},
-	} {
-		nc := &NetCheck{}
-		nc.Dir = nc.Str(dir)
-		copy(nc.Files[:], c.files(&nc.Keeper))
-		if got := nc.Dirty(); got != c.dirty {
-			t.Errorf("%s: Dirty = %v, want %v", c.name, got, c.dirty)
-		}
-	}
-	// No check to compare with, or nothing to read into: dirty.
-	if !netDirty(nil, new([netBufSize]byte)) || !netDirty(&NetCheck{}, nil) {
-		t.Error("netDirty without a NetCheck or a buffer is clean")
 	}
 }
 
