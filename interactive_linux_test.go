@@ -142,7 +142,10 @@ func TestInteractFlood(t *testing.T) {
 	if in.Result.Status != WallTimeLimitExceeded || in.PeerResult.Status != Killed {
 		t.Errorf("unread flood: %s; want cmd WallTimeLimitExceeded, peer Killed", describe(in))
 	}
-	in = interactRun(t, flood(), probeSandbox(t), []string{"flood", "-"}, []string{"drain"})
+	// Time enough for the peer to start and drain 1 MiB on a slow machine:
+	// if OutputLimit failed, the wall limit would end the run, and the
+	// status says so.
+	in = interactRun(t, flood().WallTimeLimit(10*time.Second), probeSandbox(t), []string{"flood", "-"}, []string{"drain"})
 	if in.Result.Status != OutputLimitExceeded || in.PeerResult.Status != Killed {
 		t.Errorf("drained flood: %s; want cmd OutputLimitExceeded, peer Killed", describe(in))
 	}
@@ -166,7 +169,9 @@ func TestInteractContext(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
 	checkCgroups(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// Both sides drain forever, so only the deadline ends the run; it
+	// must not pass before both have started.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	in, err := Interact(ctx, probeSandbox(t), probeCmd("drain"), probeSandbox(t), probeCmd("drain"))
 	if !errors.Is(err, context.DeadlineExceeded) || in == nil {

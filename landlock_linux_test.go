@@ -227,9 +227,12 @@ func landlockLimits(t *testing.T) {
 	if res.Status != CPUTimeLimitExceeded || res.CPUTime < 900*time.Millisecond || res.CPUTime > 1500*time.Millisecond {
 		t.Errorf("spin: %+v, want CPUTimeLimitExceeded at about 1s\n%s", res, out)
 	}
-	// Every process is charged, those that ended before the command too.
+	// Every process is charged, those that ended before the command too:
+	// an orphan's spin, which the shell waits for by reading the pipe the
+	// orphan holds until it is done (a sleep instead lost the race on a
+	// loaded machine, and the run's end killed the orphan early).
 	res, out = run(t, sb.Clone().CPUTimeLimit(20*time.Second), "sh", "-c",
-		"("+p+" spin-threads 1 400ms &); "+p+" spin-threads 1 400ms; wait; sleep 0.5")
+		"{ ("+p+" spin-threads 1 400ms; echo) & } | { "+p+" spin-threads 1 400ms; read x; }")
 	if res.Status != OK || res.CPUTime < 800*time.Millisecond {
 		t.Errorf("two processes of 0.4s: %+v, want ≥ 0.8s\n%s", res, out)
 	}

@@ -304,9 +304,10 @@ func TestRootPlanDescriptors(t *testing.T) {
 		t.Fatalf("no descriptor held: %d → %d", base, held)
 	}
 	for i := 0; i < 3; i++ {
-		// A new entry each time: the plan is made again.
+		// A new entry each time: the plan is made again. The sleep first,
+		// so the change has a new mtime on coarse clocks.
+		time.Sleep(10 * time.Millisecond)
 		os.Mkdir(filepath.Join(dir, "e"+string(rune('0'+i))), 0o755)
-		time.Sleep(10 * time.Millisecond) // a new mtime on coarse clocks
 		if n := runs(); n != held+i+1 {
 			t.Errorf("after re-plan %d: %d descriptors, want %d", i, n, held+i+1)
 		}

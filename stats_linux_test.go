@@ -338,7 +338,7 @@ func TestStatsOutput(t *testing.T) {
 // TestStatsStopped: a run the sandbox stops (here at its wall time limit)
 // still has init's report: init kills every other process of the run on
 // StopSignal, reaps them and reports, with or without a PID namespace. In
-// 300 ms, 1 ms sleeps are at most 300 voluntary switches (and the
+// a run of W ms, 1 ms sleeps are at most W voluntary switches (and the
 // baseline's, under 20).
 func TestStatsStopped(t *testing.T) {
 	requireRoot(t)
@@ -363,8 +363,10 @@ func TestStatsStopped(t *testing.T) {
 			if res.Status != WallTimeLimitExceeded {
 				t.Fatalf("status %v, want WallTimeLimitExceeded", res.Status)
 			}
-			if v := res.VoluntarySwitches; v < 1 || v > 320 {
-				t.Errorf("VoluntarySwitches = %d, want 1…320", v)
+			// The command sleeps until the stop lands, which a loaded
+			// machine delays past the limit: bound by the run's wall time.
+			if v, most := res.VoluntarySwitches, res.WallTime.Milliseconds()+20; v < 1 || v > most {
+				t.Errorf("VoluntarySwitches = %d, want 1…%d (1 ms sleeps in %v, and the baseline's)", v, most, res.WallTime)
 			}
 			if res.ForcedSwitches < 0 || res.DiskReadBytes != 0 || res.DiskWriteBytes != 0 || res.MaxRSS != -1 {
 				t.Errorf("ForcedSwitches %d, DiskReadBytes %d, DiskWriteBytes %d, MaxRSS %d; want a count, 0, 0, -1 (under the floor)",

@@ -40,6 +40,8 @@ func TestJudgeCorpusGVisor(t *testing.T) {
 	requireGVisor(t)
 	baitHost(t)
 	gocache := sandboxDir(t, "judge-gocache-")
+	// The first Go compile builds the standard library (see warmGoCache).
+	warmGoCache(t, gocache, sandbox.Native)
 	leftovers := checkLeftovers(t)
 	subs := corpus(t)
 	native := sandbox.Native
