@@ -40,7 +40,7 @@ func checkMagic(dir string, magic int64) error {
 	if err := ignoringEINTR(func() error { return unix.Statfs(dir, &st) }); err != nil {
 		return &Error{Op: "open parent", Path: dir, Err: errnoErr(err)}
 	}
-	if st.Type != magic {
+	if int64(st.Type) != magic { // uint32 on s390x
 		return &Error{Op: "open parent", Path: dir, Err: ErrNotCgroup}
 	}
 	return nil
