@@ -284,38 +284,39 @@ func TestGVisorLimitVerdicts(t *testing.T) {
 		// slow: starting a shell costs more than a second of CPU.
 		cpu, wall = 10*time.Second, 30*time.Second
 	}
-	sbCPU := func(cpu time.Duration) *Sandbox {
+	sbLimits := func(cpu, wall time.Duration) *Sandbox {
 		return New().Backend(GVisor).Bind(probe(t), "/probe").MemoryLimit(64 << 20).CPUTimeLimit(cpu).
 			WallTimeLimit(wall).PidsLimit(16)
 	}
-	// Only the spinner tests the CPU limit. The others get room, so that no
-	// other limit races theirs: under GVisor every first touch of a page
-	// is a fault the Sentry serves, and a slower machine took more than a
-	// second of CPU to fill 64 MiB this way (the judge's mle.go).
-	roomy := 10 * cpu
+	// Each case races only the limit it tests; the others get room. Under
+	// GVisor every first touch of a page is a fault the Sentry serves, and
+	// a slower machine took more than a second of CPU to fill 64 MiB this
+	// way (the judge's mle.go); at a fifth of a CPU, that is 5 s of wall.
+	roomyCPU, roomyWall := 10*cpu, 6*wall
+	roomy := func() *Sandbox { return sbLimits(roomyCPU, roomyWall) }
 	for _, tt := range []struct {
 		argv []string
-		cpu  time.Duration
+		sb   *Sandbox
 		want Status
 	}{
-		{[]string{"/probe/probe", "alloc", "200"}, roomy, MemoryLimitExceeded},
-		{[]string{"/probe/probe", "spin", "60s"}, cpu, CPUTimeLimitExceeded},
-		{[]string{"/probe/probe", "sleep", "60s"}, roomy, WallTimeLimitExceeded},
-		{[]string{"sh", "-c", "kill -KILL $$"}, roomy, Signaled},
-		{[]string{"sh", "-c", "exit 3"}, roomy, NonZeroExit},
-		{[]string{"/probe/probe", "alloc", "10"}, roomy, OK},
+		{[]string{"/probe/probe", "alloc", "200"}, roomy(), MemoryLimitExceeded},
+		{[]string{"/probe/probe", "spin", "60s"}, sbLimits(cpu, roomyWall), CPUTimeLimitExceeded},
+		{[]string{"/probe/probe", "sleep", "60s"}, sbLimits(roomyCPU, wall), WallTimeLimitExceeded},
+		{[]string{"sh", "-c", "kill -KILL $$"}, roomy(), Signaled},
+		{[]string{"sh", "-c", "exit 3"}, roomy(), NonZeroExit},
+		{[]string{"/probe/probe", "alloc", "10"}, roomy(), OK},
 	} {
-		res, out := run(t, sbCPU(tt.cpu), tt.argv...)
+		res, out := run(t, tt.sb, tt.argv...)
 		if res.Status != tt.want {
 			t.Errorf("%q: %+v, want %v: %s", tt.argv, res, tt.want, out)
 		}
 		t.Logf("%q: %+v", tt.argv, res)
 	}
 	// PidsLimit is the Sentry's RLIMIT_NPROC (TestBackends forks a bomb).
-	if res, out := run(t, sbCPU(roomy), "python3", "-c", "import resource; print(resource.getrlimit(resource.RLIMIT_NPROC))"); res.Status != OK || out != "(16, 16)\n" {
+	if res, out := run(t, roomy(), "python3", "-c", "import resource; print(resource.getrlimit(resource.RLIMIT_NPROC))"); res.Status != OK || out != "(16, 16)\n" {
 		t.Errorf("RLIMIT_NPROC under PidsLimit(16): %+v %s", res, out)
 	}
-	p, err := sbCPU(roomy).Start(exec.Command("sleep", "100"))
+	p, err := roomy().Start(exec.Command("sleep", "100"))
 	if err != nil {
 		t.Fatal(err)
 	}
