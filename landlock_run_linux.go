@@ -272,7 +272,10 @@ func sweepRunTmp() {
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); errors.Is(err, os.ErrNotExist) {
+		// Gone means no process has the pid (ESRCH). /proc would hide a
+		// live process of another user where it is mounted hidepid, and
+		// kill answers EPERM for one.
+		if unix.Kill(pid, 0) == unix.ESRCH {
 			removeTree(d)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/sandboxkit/sandbox/internal/testutil"
@@ -120,7 +121,7 @@ func sweep() {
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); errors.Is(err, os.ErrNotExist) {
+		if syscall.Kill(pid, 0) == syscall.ESRCH { // not /proc: hidepid hides other users'
 			os.RemoveAll(d)
 		}
 	}
