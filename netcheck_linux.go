@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
+	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // netCheck is what a network namespace must show to be reused: the text of
@@ -36,8 +38,11 @@ func (nc *netCheck) dirty() bool {
 	if nc == nil {
 		return true
 	}
+	bp := netReadBufs.Get().(*[]byte)
+	defer netReadBufs.Put(bp)
 	for _, f := range nc.files {
-		got, err := os.ReadFile(filepath.Join(nc.dir, f.name))
+		got, err := readAll(filepath.Join(nc.dir, f.name), (*bp)[:0])
+		*bp = got[:0] // grown, for the next file
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			if !f.absent {
@@ -56,23 +61,74 @@ func (nc *netCheck) dirty() bool {
 	return false
 }
 
+// netReadBufs are the buffers dirty reads the files into: a check runs
+// after every run that had a pooled namespace, and os.ReadFile made it
+// allocate some 37 KiB each time.
+var netReadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// readAll appends the content of the file at path to buf. A /proc file
+// says it has no size, so it is read until the end, growing buf as needed.
+func readAll(path string, buf []byte) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return buf, err
+	}
+	defer unix.Close(fd)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return buf, err
+		case n == 0:
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
+}
+
 // sameCounters compares a sockstat text with the pristine one word by
 // word, except the word after "orphan", "alloc" or "mem" (counters of
 // every namespace together, which other sandboxes and the host change).
 func sameCounters(got, want []byte) bool {
-	g, w := bytes.Fields(got), bytes.Fields(want)
-	if len(g) != len(w) {
-		return false
-	}
-	for i := range g {
-		if i > 0 && globalCounter(w[i-1]) {
-			continue
+	var prev []byte
+	for {
+		var g, w []byte
+		g, got = nextWord(got)
+		w, want = nextWord(want)
+		if g == nil || w == nil {
+			return g == nil && w == nil
 		}
-		if !bytes.Equal(g[i], w[i]) {
+		if !globalCounter(prev) && !bytes.Equal(g, w) {
 			return false
 		}
+		prev = w
 	}
-	return true
+}
+
+// nextWord returns the first word of b (split at ASCII white space, as
+// the kernel's files are) and what follows it; no word is nil.
+func nextWord(b []byte) (word, rest []byte) {
+	i := 0
+	for i < len(b) && asciiSpace(b[i]) {
+		i++
+	}
+	if i == len(b) {
+		return nil, nil
+	}
+	j := i
+	for j < len(b) && !asciiSpace(b[j]) {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // globalCounter says whether word names one of sockstat's counters for all
