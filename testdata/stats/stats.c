@@ -5,6 +5,8 @@
  * threads, switches or memory of its own. One subcommand per run:
  *
  *   sleeps N        N sleeps of 1 ms: N voluntary switches
+ *   ticks N         the same, writing one byte to stdout after each sleep:
+ *                   a run cut short says how many it completed
  *   forks N K       N children in waves of K alive at once (each blocked
  *                   on a pipe until the parent closes it, then reaped): N+1
  *                   processes created, at most K+1 alive at once
@@ -46,11 +48,14 @@ static long num(const char *s) {
 	return v;
 }
 
-static void sleeps(long n) {
+static void sleeps(long n, int tick) {
 	struct timespec ts = {0, 1000000};
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n; i++) {
 		if (nanosleep(&ts, NULL) != 0)
 			die("nanosleep");
+		if (tick && write(1, ".", 1) != 1)
+			die("write");
+	}
 }
 
 static void forks(long n, long k) {
@@ -186,7 +191,9 @@ static void out(int fd, long n) {
 
 int main(int argc, char **argv) {
 	if (argc == 3 && strcmp(argv[1], "sleeps") == 0)
-		sleeps(num(argv[2]));
+		sleeps(num(argv[2]), 0);
+	else if (argc == 3 && strcmp(argv[1], "ticks") == 0)
+		sleeps(num(argv[2]), 1);
 	else if (argc == 4 && strcmp(argv[1], "forks") == 0)
 		forks(num(argv[2]), num(argv[3]));
 	else if (argc == 3 && strcmp(argv[1], "spin") == 0)
@@ -201,7 +208,7 @@ int main(int argc, char **argv) {
 		out(1, num(argv[2]));
 		out(2, num(argv[3]));
 	} else {
-		fprintf(stderr, "usage: stats sleeps N | forks N K | spin MS | burn MS | io PATH BYTES | rss MIB | out N M\n");
+		fprintf(stderr, "usage: stats sleeps N | ticks N | forks N K | spin MS | burn MS | io PATH BYTES | rss MIB | out N M\n");
 		return 2;
 	}
 	return 0;
