@@ -140,7 +140,13 @@ func TestPluginRecovers(t *testing.T) {
 	if len(running(t, filepath.Join(h.cfg.Dir, h.cfg.Exe))) == 0 {
 		t.Fatal("no process runs the plugin's executable while it answers: checkGone would see nothing")
 	}
-	time.Sleep(100 * time.Millisecond) // let the request reach it
+	// The request has reached it once the plugin says so on stderr.
+	for deadline := time.Now().Add(10 * time.Second); len(logs.FilterMessage("plugin stderr").FilterField(zap.String("line", "sleeping 20000")).All()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the plugin did not say it has the sleep request")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

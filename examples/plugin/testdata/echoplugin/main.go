@@ -69,6 +69,7 @@ func handle(req request) (string, error) {
 			return "", err
 		}
 		if req.Op == "sleep" {
+			fmt.Fprintln(os.Stderr, "sleeping", n) // the host logs it: the request is here
 			time.Sleep(time.Duration(n) * time.Millisecond)
 		} else {
 			b := make([]byte, n<<20)
