@@ -2,10 +2,11 @@ package sandbox
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/sandboxkit/sandbox/internal/testutil"
 )
 
 // TestSweepRunTmp: the Landlock runs' TMPDIRs of a process that is gone are
@@ -14,20 +15,11 @@ import (
 func TestSweepRunTmp(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	gone := exec.Command("true")
-	if err := gone.Run(); err != nil {
-		t.Fatal(err)
-	}
-	live := exec.Command("sleep", "60")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer live.Wait()
-	defer live.Process.Kill()
+	gone, live := testutil.GoneAndLive(t)
 	name := func(pid int, rest string) string {
 		return filepath.Join(tmp, tmpPrefix+strconv.Itoa(pid)+"-"+rest)
 	}
-	goneDir, liveDir, link := name(gone.Process.Pid, "a"), name(live.Process.Pid, "b"), name(gone.Process.Pid, "c")
+	goneDir, liveDir, link := name(gone, "a"), name(live, "b"), name(gone, "c")
 	target := filepath.Join(tmp, "target")
 	for _, d := range []string{filepath.Join(goneDir, "locked", "sub"), liveDir, target} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

@@ -2,7 +2,6 @@ package testutil
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -13,19 +12,8 @@ import (
 // user's, not what a link named like a dead one's points to.
 func TestSweepTemp(t *testing.T) {
 	parent := t.TempDir()
-	gone := exec.Command("true")
-	if err := gone.Run(); err != nil {
-		t.Fatal(err)
-	}
-	live := exec.Command("sleep", "60")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		live.Process.Kill()
-		live.Wait()
-	}()
-	dead, alive := strconv.Itoa(gone.Process.Pid), strconv.Itoa(live.Process.Pid)
+	gone, live := GoneAndLive(t)
+	dead, alive := strconv.Itoa(gone), strconv.Itoa(live)
 	mk := func(name string) string {
 		p := filepath.Join(parent, name)
 		if err := os.Mkdir(p, 0o700); err != nil {
