@@ -6,8 +6,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // netCheck is what a network namespace must show to be reused: the text of
@@ -41,7 +39,7 @@ func (nc *netCheck) dirty() bool {
 	bp := netReadBufs.Get().(*[]byte)
 	defer netReadBufs.Put(bp)
 	for _, f := range nc.files {
-		got, err := readAll(filepath.Join(nc.dir, f.name), (*bp)[:0])
+		got, err := appendFile((*bp)[:0], filepath.Join(nc.dir, f.name))
 		*bp = got[:0] // grown, for the next file
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -65,31 +63,6 @@ func (nc *netCheck) dirty() bool {
 // after every run that had a pooled namespace, and os.ReadFile made it
 // allocate some 37 KiB each time.
 var netReadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
-
-// readAll appends the content of the file at path to buf. A /proc file
-// says it has no size, so it is read until the end, growing buf as needed.
-func readAll(path string, buf []byte) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return buf, err
-	}
-	defer unix.Close(fd)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return buf, err
-		case n == 0:
-			return buf, nil
-		}
-		buf = buf[:len(buf)+n]
-	}
-}
 
 // sameCounters compares a sockstat text with the pristine one word by
 // word, except the word after "orphan", "alloc" or "mem" (counters of

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -232,42 +231,6 @@ func noAccountIn(file string, first, count int) error {
 		}
 	}
 	return nil
-}
-
-// readSmallFile reads a file of a few KiB (an id map, an account
-// database) with plain read(2) calls: the range's check runs once per
-// process, and a one-shot such as sbx would pay at each file for the
-// runtime's poller registration that os.ReadFile attempts.
-func readSmallFile(file string) ([]byte, error) {
-	fd, err := ignoringEINTR(func() (int, error) { return unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0) })
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: file, Err: err}
-	}
-	defer unix.Close(fd)
-	b := make([]byte, 0, 4096)
-	for {
-		if len(b) == cap(b) {
-			b = slices.Grow(b, cap(b))
-		}
-		n, err := ignoringEINTR(func() (int, error) { return unix.Read(fd, b[len(b):cap(b)]) })
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: file, Err: err}
-		}
-		if n == 0 {
-			return b, nil
-		}
-		b = b[:len(b)+n]
-	}
-}
-
-// ignoringEINTR calls f until it fails with something other than EINTR.
-func ignoringEINTR(f func() (int, error)) (int, error) {
-	for {
-		n, err := f()
-		if err != unix.EINTR {
-			return n, err
-		}
-	}
 }
 
 // writeIDFile plans a generated file of the root whose content is the
