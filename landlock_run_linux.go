@@ -269,7 +269,7 @@ func sweepRunTmp() {
 	for _, d := range dirs {
 		rest := strings.TrimPrefix(filepath.Base(d), tmpPrefix)
 		pid, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, '-'), 0)])
-		if err != nil || pid == os.Getpid() {
+		if err != nil || pid <= 0 || pid > 1<<22 || pid == os.Getpid() { // PID_MAX_LIMIT
 			continue
 		}
 		// Gone means no process has the pid (ESRCH). /proc would hide a

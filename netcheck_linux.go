@@ -37,7 +37,11 @@ func (nc *netCheck) dirty() bool {
 		return true
 	}
 	bp := netReadBufs.Get().(*[]byte)
-	defer netReadBufs.Put(bp)
+	defer func() {
+		if cap(*bp) <= 64<<10 { // not one a file full of a run's traces grew
+			netReadBufs.Put(bp)
+		}
+	}()
 	for _, f := range nc.files {
 		got, err := appendFile((*bp)[:0], filepath.Join(nc.dir, f.name))
 		*bp = got[:0] // grown, for the next file

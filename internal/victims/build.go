@@ -118,7 +118,7 @@ func sweep() {
 	for _, d := range dirs {
 		rest := strings.TrimPrefix(filepath.Base(d), dirPrefix)
 		pid, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, '-'), 0)])
-		if err != nil || pid == os.Getpid() {
+		if err != nil || pid <= 0 || pid > 1<<22 || pid == os.Getpid() { // PID_MAX_LIMIT
 			continue
 		}
 		if syscall.Kill(pid, 0) == syscall.ESRCH { // not /proc: hidepid hides other users'
