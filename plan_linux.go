@@ -64,11 +64,11 @@ type runSpec struct {
 // init: close what it does not need, pdeathsig, wait for the parent's "go"
 // (after the id maps, or after it opened a fresh namespace to pool) or
 // else check that the parent is alive, join a pooled network namespace,
-// take the mapped
-// ids (User) then set pdeathsig again and check the parent is alive,
-// unshare the time namespace (Time), setsid, umask, note its PID; then the
-// root filesystem (Root); then the host name, loopback, non-dumpable
-// (InitPost); fork the command and close the command's ends (PostFork).
+// take the mapped ids (User) then set pdeathsig again and check the parent
+// is alive, unshare the time namespace (Time), setsid, umask, note its
+// PID; then the root filesystem (Root); then the host name, a fresh
+// namespace's loopback, non-dumpable (InitPost); fork the command and
+// close the command's ends (PostFork).
 //
 // The command: join the cgroup, unshare the cgroup namespace, its own
 // process group, pdeathsig, descriptors, rlimits, capabilities and ids,
