@@ -258,6 +258,10 @@ func (s *Sandbox) FreshNetwork() *Sandbox {
 // descriptors it holds).
 // The garbage collector does it too, once no Sandbox shares them; a
 // Sandbox may still run after Close.
+//
+// Until then the template's mounts keep the filesystems the root binds in
+// use: the host may unmount one, but its device stays in use (mkfs and
+// fsck refuse it) until Close.
 func (s *Sandbox) Close() error {
 	if s.cfg.net != nil {
 		s.cfg.net.release()
