@@ -67,9 +67,17 @@ func judgeInteractive(ctx context.Context, cfg Config, lang language) (*Report, 
 	if icomp.Verdict != AC {
 		return nil, fmt.Errorf("interactor does not compile (%s):\n%s", icomp.Detail, icomp.Log)
 	}
+	// One pair of sandboxes for every test, as Judge keeps one: their root
+	// is planned once, and later runs reuse what earlier ones left clean.
+	sol := runSandbox(cfg, lang, work, cfg.TimeLimit, cfg.MemoryLimit)
+	defer sol.Close()
+	// Twice the CPU time makes the interactor's wall limit 3 s longer
+	// than the solution's.
+	inter := runSandbox(cfg, ilang, iwork, 2*cfg.TimeLimit, interactorMemory)
+	defer inter.Close()
 	for _, in := range ins {
 		name := strings.TrimSuffix(filepath.Base(in), ".in")
-		tr, err := runInteractive(ctx, cfg, lang, work, ilang, iwork, name, in)
+		tr, err := runInteractive(ctx, cfg, lang, work, sol, ilang, iwork, inter, name, in)
 		if err != nil {
 			return nil, fmt.Errorf("test %s: %w", name, err)
 		}
@@ -84,24 +92,18 @@ func judgeInteractive(ctx context.Context, cfg Config, lang language) (*Report, 
 	return rep, nil
 }
 
-// runInteractive runs one test: the solution with the job's limits, the
-// interactor with its own, talking over two pipes. Neither gets an
+// runInteractive runs one test: the solution in sol (the job's limits), the
+// interactor in inter (its own), talking over two pipes. Neither gets an
 // OutputLimit: counting would pass every message through the judge (a hop
 // that makes a question and its answer several times slower); a flood the
 // interactor does not read fills the pipe and blocks, and one it reads is
 // its to judge.
-func runInteractive(ctx context.Context, cfg Config, lang language, w workDir, ilang language, iw workDir, name, input string) (TestResult, error) {
+func runInteractive(ctx context.Context, cfg Config, lang language, w workDir, sol *sandbox.Sandbox, ilang language, iw workDir, inter *sandbox.Sandbox, name, input string) (TestResult, error) {
 	test, err := os.Open(input)
 	if err != nil {
 		return TestResult{}, err
 	}
 	defer test.Close()
-	sol := runSandbox(cfg, lang, w, cfg.TimeLimit, cfg.MemoryLimit)
-	defer sol.Close()
-	// Twice the CPU time makes the interactor's wall limit 3 s longer
-	// than the solution's.
-	inter := runSandbox(cfg, ilang, iw, 2*cfg.TimeLimit, interactorMemory)
-	defer inter.Close()
 	stderr := &headWriter{max: keepLog}
 	pl, ipl := w.place(cfg), iw.place(cfg)
 	argv, iargv := pl.args(lang.run), ipl.args(ilang.run)
