@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path"
@@ -113,6 +114,12 @@ func (s *Sandbox) Clone() *Sandbox {
 	c.cfg.roots = &rootCache{}
 	return c
 }
+
+// Err returns what the builder calls so far did wrong, each a *ConfigError
+// naming the method and the value, joined; nil when nothing did. Run and
+// Start return the same error before starting anything: Err lets a caller
+// check a configuration where it builds it, not at its first run.
+func (s *Sandbox) Err() error { return errors.Join(s.errs...) }
 
 func (s *Sandbox) fail(method string, value any, format string, args ...any) *Sandbox {
 	s.errs = append(s.errs, &ConfigError{Method: method, Value: value, Reason: fmt.Sprintf(format, args...)})

@@ -104,6 +104,9 @@ func NewHost(cfg Config) (*Host, error) {
 	setDefault(&cfg.CallTimeout, 10*time.Second)
 	setDefault(&cfg.OutputLimit, 1<<30)
 	setDefault(&cfg.StderrRate, 64<<10)
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
@@ -119,9 +122,46 @@ func NewHost(cfg Config) (*Host, error) {
 		CPUQuota(cfg.CPUQuota).
 		OutputLimit(cfg.OutputLimit).
 		FreshNetwork()
+	if err := sb.Err(); err != nil {
+		return nil, fmt.Errorf("plugin: %w", err)
+	}
 	h := &Host{cfg: cfg, sb: sb, log: cfg.Logger}
 	h.stderr = newStderrBudget(cfg.StderrRate, h)
 	return h, nil
+}
+
+// maxBackoff bounds Config.MaxBackoff, so that the backoff's doubling and
+// the quiet period (forgiveAfter × MaxBackoff) cannot overflow.
+const maxBackoff = 24 * time.Hour
+
+// checkConfig names the first field of cfg, defaults set, out of range.
+func checkConfig(cfg Config) error {
+	bad := func(field string, v any, why string) error {
+		return fmt.Errorf("plugin: Config.%s = %v: %s", field, v, why)
+	}
+	switch {
+	case cfg.MemoryLimit < 0:
+		return bad("MemoryLimit", cfg.MemoryLimit, "negative")
+	case cfg.PidsLimit < 0:
+		return bad("PidsLimit", cfg.PidsLimit, "negative")
+	case cfg.CPUQuota < 0:
+		return bad("CPUQuota", cfg.CPUQuota, "negative")
+	case cfg.OutputLimit < 0:
+		return bad("OutputLimit", cfg.OutputLimit, "negative")
+	case cfg.MinBackoff < 0:
+		return bad("MinBackoff", cfg.MinBackoff, "negative")
+	case cfg.MaxBackoff < cfg.MinBackoff:
+		return bad("MaxBackoff", cfg.MaxBackoff, fmt.Sprintf("below MinBackoff (%v)", cfg.MinBackoff))
+	case cfg.MaxBackoff > maxBackoff:
+		return bad("MaxBackoff", cfg.MaxBackoff, fmt.Sprintf("above %v", maxBackoff))
+	case cfg.MaxLine < 0:
+		return bad("MaxLine", cfg.MaxLine, "negative")
+	case cfg.CallTimeout < 0:
+		return bad("CallTimeout", cfg.CallTimeout, "negative")
+	case cfg.StderrRate < 0:
+		return bad("StderrRate", cfg.StderrRate, "negative")
+	}
+	return nil
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -177,7 +217,9 @@ func (h *Host) Call(ctx context.Context, op, arg string) (string, error) {
 // CallError is an error the plugin answered with.
 type CallError struct{ Op, Msg string }
 
-func (e *CallError) Error() string { return fmt.Sprintf("plugin: %s: %s", e.Op, e.Msg) }
+// Error quotes the plugin's message: it is the plugin's text, which may
+// hold terminal escape sequences or forged log lines.
+func (e *CallError) Error() string { return fmt.Sprintf("plugin: %s: %q", e.Op, e.Msg) }
 
 // instance returns the running plugin, starting one once the backoff after
 // the last death has passed.
@@ -281,10 +323,11 @@ func (h *Host) failed(violation bool) time.Duration {
 		h.failures++
 	}
 	n := h.failures + h.violations
-	backoff := h.cfg.MaxBackoff
-	if n <= 30 {
-		backoff = min(h.cfg.MinBackoff<<(n-1), h.cfg.MaxBackoff)
+	backoff := h.cfg.MinBackoff
+	for i := 1; i < n && backoff < h.cfg.MaxBackoff; i++ {
+		backoff *= 2 // MaxBackoff ≤ maxBackoff (checkConfig): no overflow
 	}
+	backoff = min(backoff, h.cfg.MaxBackoff)
 	h.notBefore = time.Now().Add(backoff)
 	return backoff
 }

@@ -29,8 +29,10 @@
 //   - Config.OutputLimit bounds what one instance writes over its life,
 //     answers and stderr together (1 GiB by default); past it the instance
 //     is restarted.
-//   - The plugin runs with memory, pids and CPU quota limits, as uid 65534
-//     with no capabilities and the library's default seccomp filter.
+//   - The plugin runs with memory, pids and CPU quota limits, with no
+//     capabilities and the library's default seccomp filter, as a uid of
+//     its own: as root the library leases each instance a uid no other
+//     process has (sandbox.DefaultUIDRange).
 //
 // Host.Stats counts starts, protocol violations and stderr dropped, for
 // metrics.
@@ -56,8 +58,9 @@
 //
 // What a restart does not clear: the host's backoff and protocol-violation
 // count, and the stderr budget, so that dying does not buy a plugin a
-// fresh allowance. Concurrent sandboxes of the same host uid share that
-// uid's kernel budgets (inotify instances, pending signals).
+// fresh allowance. A host that is not root runs every instance as its own
+// uid, so instances share that uid's kernel budgets (inotify instances,
+// pending signals); as root each has a uid of its own.
 //
 // Try it with the example plugin (as root):
 //
@@ -65,7 +68,9 @@
 //	printf 'upper hello\ncrash\nupper again\nhang\nupper back\n' |
 //	    go run ./examples/plugin -dir /tmp/plug -exe echoplugin -timeout 500ms
 //
-// Each input line is "OP [ARG]"; each answer is printed on stdout.
+// Each input line is "OP [ARG]"; each answer is printed on stdout, quoted
+// as a Go string, so that a plugin's control characters (terminal escape
+// sequences) reach the operator's terminal as text.
 package main
 
 import (
@@ -112,10 +117,10 @@ func run() int {
 		res, err := h.Call(ctx, op, arg)
 		cancel()
 		if err != nil {
-			fmt.Printf("%s: error: %v\n", op, err)
+			fmt.Printf("%q: error: %v\n", op, err)
 			continue
 		}
-		fmt.Printf("%s: %s\n", op, res)
+		fmt.Printf("%q: %q\n", op, res)
 	}
 	return 0
 }
