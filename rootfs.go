@@ -41,8 +41,10 @@ package sandbox
 //     that way (their descriptors are held while the plan lives, until
 //     Close or the Sandbox is collected, so those numbers stay theirs),
 //     and the directories whose listing it used;
-//   - as root without a user namespace, and unless a Tmpfs or a mount at or
-//     under /tmp, /dev, /proc or /etc needs the root assembled per run, the
+//   - as root without a user namespace, and unless a Tmpfs, a mount at or
+//     under /tmp, /dev, /proc or /etc, or one inside a bound tree (whose
+//     directories can be renamed from under a template's mount) needs the
+//     root assembled per run, the
 //     plan's second run builds a template of the root in a mount namespace
 //     no process stays in, and every later run's init copies it (setns,
 //     unshare) and mounts only its own /proc, /tmp, /dev/shm and id files

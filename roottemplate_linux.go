@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -45,7 +46,7 @@ import (
 // user namespace; a run in a user namespace of its own could not join it),
 // and unless a caller's mount must be made per run or lands under what
 // each run makes: a Tmpfs, or anything at or under /tmp, /dev, /proc or
-// /etc.
+// /etc; or lands inside a bound tree (inBoundTree).
 func (c *config) canTemplate(userns bool) bool {
 	if c.perRunRoot || userns || os.Geteuid() != 0 {
 		return false
@@ -58,8 +59,34 @@ func (c *config) canTemplate(userns bool) bool {
 		case "tmp", "dev", "proc", "etc":
 			return false
 		}
+		if c.inBoundTree(m.dst) {
+			return false
+		}
 	}
 	return true
+}
+
+// inBoundTree says whether dst lies beneath another of c's mounts or
+// beneath a top-level directory the root binds (a Chroot entry, a system
+// directory): then a template's mount at dst would sit on a directory of
+// a bound tree, which a run (in a BindWritable tree) or anyone who can
+// write the tree on the host can rename, or remove, from under it. The
+// mount moves with the directory, or is dropped with it, and every later
+// copy of the template would have, at dst, what the renamer put there. A
+// run that assembles its root resolves dst anew (openDst). The planner's
+// own directories, in the root's tmpfs, nobody can rename.
+func (c *config) inBoundTree(dst string) bool {
+	d := inner(dst)
+	top, _, nested := strings.Cut(d, "/")
+	if nested && (c.root != "" || slices.Contains(systemDirs, "/"+top)) {
+		return true
+	}
+	for _, m := range c.mounts {
+		if strings.HasPrefix(d, inner(m.dst)+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // idFile is a generated file whose content is the run's (writeIDFile).

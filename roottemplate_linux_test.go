@@ -215,3 +215,73 @@ func TestRootTemplateRefused(t *testing.T) {
 		t.Errorf("a template again: noTemplate %v, build %v, fd %d", rc.noTemplate, rc.build != nil, rc.tmpl)
 	}
 }
+
+// TestRootTemplateNestedBind: a template's mount sits on a directory, and
+// a mount inside a writable bind sits on a directory anybody who can write
+// that bind can rename: the mount moves with it (the kernel refuses to
+// rename a mount point, not a directory above one). A run renames the
+// directory above the caller's read-only bind and plants its own file at
+// the bind's place, and the caller empties the writable directory between
+// runs: each later run must still see the caller's file there, so such a
+// root is assembled per run, never copied from a template.
+func TestRootTemplateNestedBind(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	for _, tt := range []struct {
+		name   string
+		attack func(t *testing.T, sb *Sandbox, w string)
+	}{
+		{"a run renames the way to it", func(t *testing.T, sb *Sandbox, w string) {
+			res, out := run(t, sb, "sh", "-c", "mv /w/a /w/a.old && mkdir -p /w/a/b && echo fake > /w/a/b/x && cat /w/a/b/x")
+			if res.Status != OK || out != "fake\n" {
+				t.Fatalf("the attack failed: %+v %q", res, out)
+			}
+		}},
+		{"the caller empties the writable directory", func(t *testing.T, sb *Sandbox, w string) {
+			if err := os.RemoveAll(filepath.Join(w, "a")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w, x := worldDir(t, "sandbox-w-"), worldDir(t, "sandbox-x-")
+			if err := os.WriteFile(filepath.Join(x, "x"), []byte("real\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sb := New().BindWritable(w, "/w").Bind(x, "/w/a/b")
+			defer sb.Close()
+			for i := 0; i < 6; i++ {
+				if i == 3 {
+					tt.attack(t, sb, w)
+				}
+				if res, out := run(t, sb, "cat", "/w/a/b/x"); res.Status != OK || out != "real\n" {
+					t.Errorf("run %d: %+v %q, want the bound file's %q", i+1, res, out, "real\n")
+				}
+			}
+		})
+	}
+}
+
+// TestInBoundTree: which destinations lie inside a bound tree, so that
+// their root is never a template's.
+func TestInBoundTree(t *testing.T) {
+	for _, tt := range []struct {
+		sb   *Sandbox
+		dst  string
+		want bool
+	}{
+		{New().Bind("/x", "/w"), "/w", false},
+		{New().Bind("/x", "/w").Bind("/y", "/w2/a"), "/w2/a", false},
+		{New().BindWritable("/x", "/w").Bind("/y", "/w/a/b"), "/w/a/b", true},
+		{New().Bind("/y", "/w/a/b").Bind("/x", "/w"), "/w/a/b", true}, // bound later, still nested
+		{New().Bind("/y", "/opt/a"), "/opt/a", false},                 // the planner makes /opt
+		{New().Bind("/y", "/usr/local/a"), "/usr/local/a", true},      // inside the host's /usr
+		{New().Bind("/y", "/usr"), "/usr", false},
+		{New().Chroot("/srv/r").Bind("/y", "/opt/a"), "/opt/a", true},
+		{New().Chroot("/srv/r").Bind("/y", "/opt"), "/opt", false},
+	} {
+		if got := tt.sb.cfg.inBoundTree(tt.dst); got != tt.want {
+			t.Errorf("%+v: inBoundTree(%q) = %v, want %v", tt.sb.cfg.mounts, tt.dst, got, tt.want)
+		}
+	}
+}
