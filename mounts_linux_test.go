@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -359,6 +360,82 @@ func TestBindPaths(t *testing.T) {
 				os.Remove(src + "/d/new")
 				os.WriteFile(src+"/f", []byte("in"), 0o666)
 			}
+		}
+	}
+}
+
+// TestRootOnlyBindSourceReplaced: a Bind source only root can replace
+// (every directory on its way root's and writable by nobody else, every
+// link root's), replaced by root between runs of one Sandbox — a release
+// directory swapped in with mv, a "current" link retargeted — is the new
+// one from the next run on, whether the run copies the root's template or
+// assembles its root itself, and the old one is not kept until Close.
+func TestRootOnlyBindSourceReplaced(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	for _, tt := range []struct {
+		name    string
+		replace func(dir, src, content string) error
+	}{
+		{"directory moved in", func(dir, src, content string) error {
+			next := src + ".new"
+			if err := os.Mkdir(next, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(next+"/f", []byte(content), 0o644); err != nil {
+				return err
+			}
+			os.Rename(src, src+".old"+content)
+			return os.Rename(next, src)
+		}},
+		{"link retargeted", func(dir, src, content string) error {
+			rel := "release-" + content
+			if err := os.Mkdir(filepath.Join(dir, rel), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, rel, "f"), []byte(content), 0o644); err != nil {
+				return err
+			}
+			if err := os.Symlink(rel, src+".new"); err != nil {
+				return err
+			}
+			return os.Rename(src+".new", src)
+		}},
+	} {
+		for _, perRun := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/per-run %v", tt.name, perRun), func(t *testing.T) {
+				dir := t.TempDir()
+				src := filepath.Join(dir, "current")
+				if tt.name == "link retargeted" {
+					src = filepath.Join(dir, "app", "current")
+					os.Mkdir(filepath.Dir(src), 0o755)
+				}
+				if err := tt.replace(filepath.Dir(src), src, "one"); err != nil {
+					t.Fatal(err)
+				}
+				if h, err := openHost(src, true); err != nil || !h.rootOnly {
+					t.Fatalf("openHost(%q): root-only %v, %v: the test needs a root-only source", src, h.rootOnly, err)
+				} else {
+					unix.Close(h.fd)
+				}
+				sb := New().Bind(src, "/b")
+				sb.cfg.perRunRoot = perRun
+				defer sb.Close()
+				// The first run assembles the root, the second builds the
+				// template, the third copies it.
+				last := "one"
+				for i, content := range []string{"one", "one", "one", "two", "three", "three"} {
+					if content != last {
+						last = content
+						if err := tt.replace(filepath.Dir(src), src, content); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if res, out := run(t, sb, "cat", "/b/f"); res.Status != OK || out != content {
+						t.Errorf("run %d: %v %q, want %q", i+1, res.Status, out, content)
+					}
+				}
+			})
 		}
 	}
 }

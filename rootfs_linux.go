@@ -453,9 +453,9 @@ func (r *rootPlanner) checkDst(dst string) error {
 }
 
 // planBind plans one of the caller's binds. Its source is resolved and
-// checked here (openHost); unless it is root-only, its descriptor is held
-// as long as the plan, so the device and inode the child checks cannot be
-// those of another file.
+// checked here (openHost); its descriptor is held as long as the plan, so
+// the device and inode the child checks, and those each run compares the
+// source's with (rootDeps.current), cannot be those of another file.
 func (r *rootPlanner) planBind(m mountSpec) error {
 	src, err := filepath.Abs(m.src)
 	if err != nil {
@@ -466,13 +466,10 @@ func (r *rootPlanner) planBind(m mountSpec) error {
 		return &SetupError{Stage: child.StageBindSource.String(), Index: r.index, Path: errPath(err, src), Err: fmt.Errorf("bind on %q: %w", m.dst, err)}
 	}
 	r.bindChecked(&h, m.dst, bindFlags(m.writable), true)
-	if h.rootOnly {
-		// Bound by path: always what the path names now.
-		unix.Close(h.fd)
-		return nil
-	}
-	// Bound after a device and inode check: a replaced source (a judge's
-	// fresh build directory) needs a new plan.
+	// A replaced source (a judge's fresh build directory, a release
+	// directory moved in, a link retargeted) needs a new plan: the plan
+	// binds the physical path it resolved, or the file it checked, and a
+	// template keeps what it bound. A root-only one too.
 	r.deps.hold(h.fd)
 	r.deps.binds = append(r.deps.binds, pathStamp{path: m.src, id: idOf(&h.st)})
 	return nil
