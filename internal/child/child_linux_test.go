@@ -30,6 +30,7 @@ func with(op Op, f func(*Op)) Op { f(&op); return op }
 
 func TestRunOps(t *testing.T) {
 	pid, pgid := uintptr(os.Getpid()), uintptr(syscall.Getpgrp())
+	absent, _ := syscall.BytePtrFromString("/sandbox-absent")
 	for _, c := range []struct {
 		name string
 		ops  []Op
@@ -45,6 +46,10 @@ func TestRunOps(t *testing.T) {
 		{name: "FlagTry records and goes on",
 			ops: []Op{with(closeBad, func(o *Op) { o.Flags = FlagTry }), with(getpid, func(o *Op) { o.Flags, o.Reg = FlagSave, 2 })},
 			ok:  true, fail: Msg{Kind: MsgError, List: ListCmd, Index: 0, Errno: uint32(syscall.EBADF)}, regs: map[int]uintptr{2: pid}},
+		{name: "FlagAbsent skips ENOENT", ok: true, ops: []Op{
+			{Nr: syscall.SYS_FACCESSAT, Args: [6]uintptr{AtFDCWD, uintptr(unsafe.Pointer(absent))}, Flags: FlagAbsent}, getpid}},
+		{name: "FlagAbsent fails on another error", ops: []Op{with(closeBad, func(o *Op) { o.Flags = FlagAbsent }), getpid},
+			fail: Msg{Kind: MsgError, List: ListCmd, Index: 0, Errno: uint32(syscall.EBADF)}},
 		{name: "FlagSave", ops: []Op{with(getpid, func(o *Op) { o.Flags, o.Reg = FlagSave, 7 })}, ok: true, regs: map[int]uintptr{7: pid}},
 		{name: "FlagExpect holds", ops: []Op{with(getpid, func(o *Op) { o.Flags, o.Expect = FlagExpect, pid })}, ok: true},
 		{name: "FlagExpect fails with EPIPE", ops: []Op{getpid, with(getpid, func(o *Op) { o.Flags, o.Expect = FlagExpect, pid+1 })},

@@ -299,7 +299,8 @@ func cmdMain(p *Plan) {
 }
 
 // runOps runs ops in order from base. It returns false at the first
-// failing operation without FlagIgnore or FlagTry, with fail describing it;
+// failing operation without FlagIgnore or FlagTry (or FlagAbsent, when it
+// failed with ENOENT), with fail describing it;
 // FlagTry failures are recorded in fail and the walk goes on. It returns
 // true at the end of the list, or at a pseudo operation (see runList).
 //
@@ -335,7 +336,7 @@ func runOps(p *Plan, ops []Op, list uint32, base int, fail *Msg) bool {
 			}
 		}
 		if e != 0 {
-			if op.Flags&FlagIgnore != 0 {
+			if op.Flags&FlagIgnore != 0 || (e == syscall.ENOENT && op.Flags&FlagAbsent != 0) {
 				continue
 			}
 			fail.Kind = MsgError

@@ -18,6 +18,9 @@ const (
 	// FlagTry: record the error and go on; the last recorded error is
 	// reported if the list ends without execve succeeding (PATH search).
 	FlagTry
+	// FlagAbsent: ENOENT is not a failure (a file some kernels lack);
+	// any other error is.
+	FlagAbsent
 )
 
 // AtFDCWD is AT_FDCWD (linux/fcntl.h) as a system call argument: the
