@@ -200,8 +200,17 @@ func (r *rootPlanner) setattrIn(seq *child.Seq, target string, set uint64, recur
 	if recursive {
 		flags = unix.AT_RECURSIVE
 	}
-	return seq.Add(r.info(child.StageMountSetattr, target), unix.SYS_MOUNT_SETATTR, child.AtFDCWD, r.k.Str(target), flags,
+	return seq.Add(r.info(child.StageMountSetattr, sandboxPath(target)), unix.SYS_MOUNT_SETATTR, child.AtFDCWD, r.k.Str(target), flags,
 		r.attr(set), unsafe.Sizeof(unix.MountAttr{}))
+}
+
+// sandboxPath is the sandbox path of target, a path of the new root while
+// it is assembled (rel) or already one, for an error to name.
+func sandboxPath(target string) string {
+	if rest, ok := strings.CutPrefix(target, newRoot+"/"); ok {
+		return "/" + rest
+	}
+	return target
 }
 
 // bindChecked plans a bind of the host file h, which the parent resolved
@@ -674,10 +683,17 @@ func (r *rootPlanner) planProc() {
 	// hidepid=invisible would let any member of group 0 see them all.
 	seq.Add(r.info(child.StageMount, "/proc"), unix.SYS_MOUNT, r.k.Str("proc"), r.k.Str(at("/proc")), r.k.Str("proc"),
 		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, r.k.Str("hidepid=ptraceable"))
+	// Each mask is a read-only bind of the file on itself. Only a file
+	// the kernel lacks (sysrq-trigger without CONFIG_MAGIC_SYSRQ) is
+	// skipped: the bind fails with ENOENT, and so does mount_setattr on
+	// its path. Any other failure fails the run, as a writable /proc/sys
+	// gives uid 0 the owner's write on the kernel's knobs. (Had the bind
+	// failed otherwise on a file there, mount_setattr would fail with
+	// EINVAL: not a mount.)
 	for _, name := range procReadOnly {
 		p := at("/proc/" + name)
-		seq.Add(r.info(child.StageMount, "/proc/"+name), unix.SYS_MOUNT, r.k.Str(p), r.k.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagIgnore
-		r.setattrIn(seq, p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true).Flags = child.FlagIgnore // absent on some kernels
+		seq.Add(r.info(child.StageMount, "/proc/"+name), unix.SYS_MOUNT, r.k.Str(p), r.k.Str(p), 0, unix.MS_BIND|unix.MS_REC, 0).Flags = child.FlagAbsent
+		r.setattrIn(seq, p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true).Flags = child.FlagAbsent
 	}
 }
 
