@@ -136,6 +136,25 @@ var backendCases = []struct {
 			t.Errorf("exit 139: %+v %s", res, out)
 		}
 	}},
+	{"a limit's signal raised by the command is Signaled", func(t *testing.T, k *kit) {
+		// SIGXCPU and SIGXFSZ are what RLIMIT_CPU and RLIMIT_FSIZE send,
+		// but a command may send them to itself: without the sandbox's
+		// own evidence (CPU time at the limit, bytes counted past it) the
+		// verdict is the signal's, not a limit's.
+		for _, c := range []struct {
+			sb  *Sandbox
+			sig syscall.Signal
+		}{
+			{k.sb().CPUTimeLimit(2 * time.Second), syscall.SIGXCPU},
+			{k.sb().OutputLimit(1 << 20), syscall.SIGXFSZ},
+		} {
+			name := strings.TrimPrefix(unix.SignalName(c.sig), "SIG")
+			res, out := k.run(t, c.sb.WallTimeLimit(10*time.Second), "sh", "-c", "kill -s "+name+" $$")
+			if res.Status != Signaled || res.Signal != c.sig {
+				t.Errorf("kill -s %s: %+v, want Signaled by %v\n%s", name, res, c.sig, out)
+			}
+		}
+	}},
 	{"command not found", func(t *testing.T, k *kit) {
 		for _, name := range []string{"no-such-command-xyz", "/no/such/file"} {
 			res, _, err := runErr(context.Background(), k.sb(), name)

@@ -62,11 +62,14 @@ func (s *Sandbox) CPUTimeLimit(d time.Duration) *Sandbox {
 	return s
 }
 
-// OutputLimit caps the bytes the command may write: to each file it opens
-// itself (RLIMIT_FSIZE) and, counted by the sandbox, to Stdout and Stderr
-// together, whatever they are (a file, a pipe, a writer). Reaching it ends
-// the run with OutputLimitExceeded, whatever the command does with
-// SIGXFSZ; Stdout and Stderr receive at most bytes.
+// OutputLimit caps the bytes the command may write: counted by the
+// sandbox, to Stdout and Stderr together, whatever they are (a file, a
+// pipe, a writer), and to each file it opens itself (RLIMIT_FSIZE).
+// Reaching it on Stdout and Stderr ends the run with OutputLimitExceeded,
+// whatever the command does with SIGXFSZ; they receive at most bytes. A
+// file of its own stops growing at the limit: the write fails with EFBIG,
+// or SIGXFSZ ends the command (Status Signaled, as the sandbox counts no
+// such bytes and a command may raise SIGXFSZ itself).
 func (s *Sandbox) OutputLimit(bytes int64) *Sandbox {
 	if bytes <= 0 {
 		return s.fail("OutputLimit", bytes, "must be positive")

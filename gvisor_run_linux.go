@@ -467,7 +467,7 @@ func (p *Process) gvisorWait() {
 			failed = true
 		}
 	}
-	p.stopEvidence(&ev, why) // stopMemory is the Landlock poller's: never set here
+	p.stopEvidence(res, &ev, why) // stopMemory is the Landlock poller's: never set here
 	setVerdict(res, ev)
 	if failed && gv.log.startedAt().IsZero() {
 		// The command never started: no Result, as when Native's Start

@@ -8,15 +8,19 @@ import "fmt"
 //	MemoryLimitExceeded   the cgroup's OOM-kill counter rose during the run;
 //	                      without a cgroup (Landlock backend), our poller
 //	                      saw the run's memory reach MemoryLimit
-//	OutputLimitExceeded   our output counter reached OutputLimit, or a write
-//	                      beyond RLIMIT_FSIZE raised SIGXFSZ
+//	OutputLimitExceeded   our counter of Stdout and Stderr bytes reached
+//	                      OutputLimit
 //	CPUTimeLimitExceeded  the cgroup's CPU usage (without a cgroup: that of
 //	                      every process of the run, polled and at the end)
-//	                      reached CPUTimeLimit, or the RLIMIT_CPU backstop
-//	                      raised SIGXCPU/SIGKILL
+//	                      reached CPUTimeLimit, or the command died of
+//	                      SIGXCPU (the RLIMIT_CPU backstop's) with a
+//	                      measured CPU time at CPUTimeLimit
 //	WallTimeLimitExceeded our wall-clock timer fired
 //	Killed                Process.Kill or the context ended the run
-//	Signaled              the command died of a signal we did not send
+//	Signaled              the command died of a signal we did not send,
+//	                      SIGXCPU and SIGXFSZ included when the evidence
+//	                      above is missing (a command may raise them
+//	                      itself; a write past RLIMIT_FSIZE raises SIGXFSZ)
 //	NonZeroExit           the command exited with a code other than 0
 //	OK                    the command exited with code 0
 type Status int
@@ -59,7 +63,7 @@ func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 type evidence struct {
 	oomKilled   bool // the cgroup's OOM-kill counter rose
 	memoryLimit bool // without a cgroup: our poller saw the run's memory reach MemoryLimit
-	outputLimit bool // our output counter hit the limit
+	outputLimit bool // our Stdout/Stderr counter hit the limit
 	cpuLimit    bool // CPU usage reached the limit
 	wallLimit   bool // our wall timer fired
 	killed      bool // Kill or context

@@ -90,7 +90,7 @@ func (p *Process) wait() {
 	}
 	p.releaseRun(res)
 
-	p.stopEvidence(&ev, p.stopped.Load())
+	p.stopEvidence(res, &ev, p.stopped.Load())
 	p.landlockEvidence(res, &ev)
 	setVerdict(res, ev)
 	p.res = res
@@ -174,14 +174,23 @@ func (p *Process) markFinished() {
 }
 
 // stopEvidence adds to ev why the sandbox stopped the run (why: the bits
-// of p.stopped), and a limit's own signal: SIGXCPU under a CPU limit,
-// SIGXFSZ under an output limit.
-func (p *Process) stopEvidence(ev *evidence, why uint32) {
+// of p.stopped), and the RLIMIT_CPU backstop's SIGXCPU when the run's
+// measured CPU time (res.CPUTime) reached CPUTimeLimit.
+//
+// A signal number alone is no evidence: the command may send SIGXCPU or
+// SIGXFSZ to itself. The kernel sends SIGXCPU at RLIMIT_CPU's soft limit,
+// which rlimitsFor sets at least a second past CPUTimeLimit, so the
+// kernel's always comes with a CPU time at the limit; a command's own
+// comes with any. SIGXFSZ is never evidence: RLIMIT_FSIZE caps the files
+// the command writes (the write fails with EFBIG, or SIGXFSZ ends it),
+// but nothing of the sandbox counts those bytes; Stdout and Stderr are
+// counted (stopOutput).
+func (p *Process) stopEvidence(res *Result, ev *evidence, why uint32) {
+	cpu := p.cfg.limits.cpuTime
 	ev.wallLimit = why&stopWall != 0
 	ev.cpuLimit = ev.cpuLimit || why&stopCPU != 0 ||
-		(p.cfg.limits.cpuTime > 0 && ev.signal == int(unix.SIGXCPU))
-	ev.outputLimit = why&stopOutput != 0 ||
-		(p.cfg.limits.output > 0 && ev.signal == int(unix.SIGXFSZ))
+		(cpu > 0 && ev.signal == int(unix.SIGXCPU) && res.CPUTime >= cpu)
+	ev.outputLimit = why&stopOutput != 0
 	ev.killed = why&stopKill != 0
 	ev.memoryLimit = why&stopMemory != 0
 }
