@@ -24,8 +24,10 @@ type Interaction struct {
 // (cmd the solution, peer the interactor). Stdin and Stdout of both must be
 // nil; Stderr, ExtraFiles, Env and Dir are each command's own. The error is
 // non-nil when a command could not start (then neither runs and the
-// Interaction is nil) or, as with RunContext, beside the Interaction: a
-// *WaitError of either run, or ctx.Err() wrapped when ctx ended them.
+// Interaction is nil; under GVisor, runsc may fail only after Start, see
+// Process.Wait: then the other command is killed, and the Interaction is
+// nil too) or, as with RunContext, beside the Interaction: a *WaitError of
+// either run, or ctx.Err() wrapped when ctx ended them.
 //
 // The run ends when both sandboxes have ended, or as soon as one is
 // stopped by a limit (or Kill, or ctx): then the other is killed and its

@@ -50,7 +50,9 @@ func interact(ctx context.Context, s *Sandbox, cmd *exec.Cmd, ps *Sandbox, peer 
 	for i, pr := range procs {
 		go func() {
 			res[i], errs[i] = pr.Wait()
-			if stoppedBySandbox(res[i]) {
+			// No Result: the command never started (GVisor's runsc
+			// failed first), so the other has no one to talk to.
+			if res[i] == nil || stoppedBySandbox(res[i]) {
 				procs[1-i].Kill()
 			}
 			waited <- i
@@ -79,7 +81,6 @@ func interact(ctx context.Context, s *Sandbox, cmd *exec.Cmd, ps *Sandbox, peer 
 		writeEnds[<-waited].Close()
 	}
 
-	in := &Interaction{Result: res[0], PeerResult: res[1], PeerFirst: first == 1 && !together}
 	var all []error
 	for _, e := range errs {
 		// Our copy of a command's output into the other's stdin fails
@@ -92,6 +93,12 @@ func interact(ctx context.Context, s *Sandbox, cmd *exec.Cmd, ps *Sandbox, peer 
 	if e := cmp.Or(p.ctxErr, q.ctxErr); e != nil {
 		all = append(all, fmt.Errorf("sandbox: run canceled: %w", e))
 	}
+	if res[0] == nil || res[1] == nil {
+		// A command did not start (Wait's error, a *SetupError, says why):
+		// no Interaction, as when Start fails.
+		return nil, errors.Join(all...)
+	}
+	in := &Interaction{Result: res[0], PeerResult: res[1], PeerFirst: first == 1 && !together}
 	return in, errors.Join(all...)
 }
 

@@ -164,6 +164,52 @@ func TestInteractPeerCannotStart(t *testing.T) {
 	}
 }
 
+// A GVisor side whose runsc fails before its command starts: Wait has no
+// Result for it. Interact kills the other side and returns the error and
+// no Interaction; it does not panic (which would end the embedding
+// process).
+func TestInteractRunscFailsBeforeBoot(t *testing.T) {
+	requireRoot(t)
+	requireBackend(t, GVisor)
+	checkLeaks(t)
+	checkCgroups(t)
+	checkRunDirs(t)
+	h, err := probeGVisor(gvisorConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A runsc that is the real one until the file fail exists, then fails
+	// every command: the probe passes, the run fails before boot.
+	dir := t.TempDir()
+	runsc, fail := filepath.Join(dir, "runsc"), filepath.Join(dir, "fail")
+	script := "#!/bin/sh\n[ -e " + fail + " ] && exit 1\nexec " + h.runsc + " \"$@\"\n"
+	if err := os.WriteFile(runsc, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := probeGVisor(gvisorConfig{runsc: runsc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fail, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, gvisorFirst := range []bool{true, false} {
+		// The other side drains forever: only Interact's kill, or else the
+		// context, ends it.
+		a, b := New().Backend(GVisor).RunscPath(runsc), probeSandbox(t)
+		acmd, bcmd := exec.Command("/bin/true"), probeCmd("drain")
+		if !gvisorFirst {
+			a, b, acmd, bcmd = b, a, bcmd, acmd
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		in, err := Interact(ctx, a, acmd, b, bcmd)
+		cancel()
+		var se *SetupError
+		if in != nil || !errors.As(err, &se) || se.Stage != "runsc" || errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("GVisor side first %v: got %v, %v; want no Interaction and only runsc's *SetupError", gvisorFirst, in, err)
+		}
+	}
+}
+
 // Cancelling the context kills both and is an error beside the results.
 func TestInteractContext(t *testing.T) {
 	requireRoot(t)

@@ -377,8 +377,9 @@ type Result struct {
 
 // Run runs cmd in the sandbox and waits for it. It returns a nil Result
 // and the error when the command did not start (a *ConfigError, a
-// *SetupError, an *UnavailableError), else the Result, with a *WaitError
-// beside it when a step at the run's end failed (see Process.Wait).
+// *SetupError, an *UnavailableError; under GVisor also runsc's failure
+// before the command started, see Process.Wait), else the Result, with a
+// *WaitError beside it when a step at the run's end failed.
 func (s *Sandbox) Run(cmd *exec.Cmd) (*Result, error) {
 	return s.RunContext(context.Background(), cmd)
 }

@@ -53,6 +53,11 @@ func (p *Process) watch(ctx context.Context) {
 // Wait waits for the run to end, removes everything it left and returns its
 // Result, with a *WaitError beside it when a step at the run's end failed
 // (its Step says which). It may be called more than once.
+//
+// The Result is nil only under the GVisor backend, when runsc ended before
+// it started the command (Start returns once runsc runs, before the Sentry
+// boots): then the error is runsc's *SetupError (or ErrCommandNotFound's,
+// Stage "execve"), as a failed Start's would be.
 func (p *Process) Wait() (*Result, error) {
 	p.waitOnce.Do(p.wait)
 	return p.res, p.err
