@@ -27,7 +27,10 @@ type Interaction struct {
 // Interaction is nil; under GVisor, runsc may fail only after Start, see
 // Process.Wait: then the other command is killed, and the Interaction is
 // nil too) or, as with RunContext, beside the Interaction: a *WaitError of
-// either run, or ctx.Err() wrapped when ctx ended them.
+// either run, or ctx.Err() wrapped when ctx ended them. After a failed
+// start Stdin and Stdout of both are nil again, so they can be tried
+// again; after a run they hold the ends of Interact's pipes, closed by
+// then (set them to nil to run the same *exec.Cmd again).
 //
 // The run ends when both sandboxes have ended, or as soon as one is
 // stopped by a limit (or Kill, or ctx): then the other is killed and its

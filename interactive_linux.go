@@ -40,6 +40,7 @@ func interact(ctx context.Context, s *Sandbox, cmd *exec.Cmd, ps *Sandbox, peer 
 		for _, f := range ends {
 			f.Close()
 		}
+		unsetPipes(cmd, peer)
 		return nil, err
 	}
 
@@ -96,10 +97,18 @@ func interact(ctx context.Context, s *Sandbox, cmd *exec.Cmd, ps *Sandbox, peer 
 	if res[0] == nil || res[1] == nil {
 		// A command did not start (Wait's error, a *SetupError, says why):
 		// no Interaction, as when Start fails.
+		unsetPipes(cmd, peer)
 		return nil, errors.Join(all...)
 	}
 	in := &Interaction{Result: res[0], PeerResult: res[1], PeerFirst: first == 1 && !together}
 	return in, errors.Join(all...)
+}
+
+// unsetPipes gives cmd and peer back as the caller gave them (Stdin and
+// Stdout nil) after a failed start, so they can be tried again.
+func unsetPipes(cmd, peer *exec.Cmd) {
+	cmd.Stdin, cmd.Stdout = nil, nil
+	peer.Stdin, peer.Stdout = nil, nil
 }
 
 // stoppedBySandbox reports a Status of a run the sandbox ended.

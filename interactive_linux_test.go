@@ -152,15 +152,25 @@ func TestInteractFlood(t *testing.T) {
 }
 
 // A peer that cannot start: nothing runs, nothing is left, and the error
-// says why.
+// says why. Both commands are as the caller gave them, so the one that
+// started can be tried again.
 func TestInteractPeerCannotStart(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
 	checkCgroups(t)
-	in, err := Interact(context.Background(), probeSandbox(t).MemoryLimit(64<<20), probeCmd("ping", "3", "0"),
-		probeSandbox(t), exec.Command("/no/such/interactor"))
+	cmd, peer := probeCmd("ping", "3", "0"), exec.Command("/no/such/interactor")
+	in, err := Interact(context.Background(), probeSandbox(t).MemoryLimit(64<<20), cmd, probeSandbox(t), peer)
 	if in != nil || !errors.Is(err, ErrCommandNotFound) {
 		t.Errorf("got %v, %v; want ErrCommandNotFound and no Interaction", in, err)
+	}
+	for _, c := range []*exec.Cmd{cmd, peer} {
+		if c.Stdin != nil || c.Stdout != nil {
+			t.Errorf("%s: Stdin %v, Stdout %v after a failed start; want nil as given", c.Path, c.Stdin, c.Stdout)
+		}
+	}
+	in, err = Interact(context.Background(), probeSandbox(t).MemoryLimit(64<<20), cmd, probeSandbox(t), probeCmd("pong", "3", "0"))
+	if err != nil || in.Result.Status != OK || in.PeerResult.Status != OK {
+		t.Errorf("the same cmd again: %v, %v; want both OK", in, err)
 	}
 }
 
@@ -206,6 +216,9 @@ func TestInteractRunscFailsBeforeBoot(t *testing.T) {
 		var se *SetupError
 		if in != nil || !errors.As(err, &se) || se.Stage != "runsc" || errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("GVisor side first %v: got %v, %v; want no Interaction and only runsc's *SetupError", gvisorFirst, in, err)
+		}
+		if acmd.Stdin != nil || acmd.Stdout != nil || bcmd.Stdin != nil || bcmd.Stdout != nil {
+			t.Errorf("GVisor side first %v: Stdin or Stdout left set after a failed start", gvisorFirst)
 		}
 	}
 }
