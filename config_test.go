@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -38,6 +39,8 @@ func TestConfigErrors(t *testing.T) {
 		{"negative uid", New().RunAs(-1, 0), exec.Command("true"), "-1"},
 		{"unknown namespace", New().Namespaces(Namespace(1 << 20)), exec.Command("true"), fmt.Sprint(1 << 20)},
 		{"unknown backend", New().Backend(Backend(7)), exec.Command("true"), "7"},
+		{"monotonic offset out of range", New().TimeOffsets(147*365*24*time.Hour, 0), exec.Command("true"), (147 * 365 * 24 * time.Hour).String()},
+		{"boottime offset out of range", New().TimeOffsets(0, math.MinInt64), exec.Command("true"), time.Duration(math.MinInt64).String()},
 		{"nil cmd", New(), nil, "<nil>"},
 		{"SysProcAttr set", New(), func() *exec.Cmd { c := exec.Command("true"); c.SysProcAttr = &syscall.SysProcAttr{}; return c }(), "SysProcAttr"},
 		{"chroot without mount ns", New().Chroot("/").Namespaces(PID), exec.Command("true"), "pid"},

@@ -198,8 +198,9 @@ func planInit(s *runSpec, rp *runPlan) {
 	if s.ns&Time != 0 {
 		seq.Add(info(child.StageUnshareTime), unix.SYS_UNSHARE, unix.CLONE_NEWTIME)
 		if c.timeMono != 0 || c.timeBoot != 0 {
-			text := fmt.Sprintf("monotonic %d %d\nboottime %d %d\n",
-				c.timeMono/1e9, c.timeMono%1e9, c.timeBoot/1e9, c.timeBoot%1e9)
+			ms, mns := splitOffset(c.timeMono)
+			bs, bns := splitOffset(c.timeBoot)
+			text := fmt.Sprintf("monotonic %d %d\nboottime %d %d\n", ms, mns, bs, bns)
 			const path = "/proc/self/timens_offsets"
 			at := child.Info{Stage: child.StageTimeOffsets, Index: -1, Path: path}
 			op := seq.Add(at, unix.SYS_OPENAT, child.AtFDCWD, pl.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)

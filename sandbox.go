@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os/exec"
 	"path"
 	"strings"
@@ -244,10 +245,36 @@ func (s *Sandbox) WallTimeLimit(d time.Duration) *Sandbox {
 }
 
 // TimeOffsets gives the sandbox its own CLOCK_MONOTONIC and CLOCK_BOOTTIME
-// offsets and so a Time namespace (added to the set of namespaces).
+// offsets and so a Time namespace (added to the set of namespaces). Each
+// may be negative, to a fraction of a second. An offset beyond ±146 years
+// (KTIME_SEC_MAX/2 seconds, the range the kernel allows a namespace's
+// clock) is a *ConfigError; one that would take the clock out of that range
+// when the run starts (a negative offset larger than the host's clock)
+// fails the run's setup (a *SetupError, ERANGE).
 func (s *Sandbox) TimeOffsets(monotonic, boottime time.Duration) *Sandbox {
+	for _, d := range []time.Duration{monotonic, boottime} {
+		if sec, _ := splitOffset(d); sec > maxOffsetSec || sec < -maxOffsetSec {
+			return s.fail("TimeOffsets", d, "beyond ±%d s, the range of a time namespace's clock (time_namespaces(7))", maxOffsetSec)
+		}
+	}
 	s.cfg.timeMono, s.cfg.timeBoot, s.cfg.timeSet = monotonic, boottime, true
 	return s
+}
+
+// maxOffsetSec bounds a time namespace's offsets: the kernel refuses an
+// offset that puts its clock past KTIME_SEC_MAX/2 seconds (KTIME_SEC_MAX
+// is KTIME_MAX/NSEC_PER_SEC, include/linux/time64.h) or below 0
+// (kernel/time/namespace.c), and no host clock is past that either.
+const maxOffsetSec = math.MaxInt64 / 1_000_000_000 / 2
+
+// splitOffset splits d as /proc/PID/timens_offsets takes it: seconds,
+// rounded down, and nanoseconds in [0, 1e9).
+func splitOffset(d time.Duration) (sec, nsec int64) {
+	sec, nsec = int64(d/time.Second), int64(d%time.Second)
+	if nsec < 0 {
+		sec, nsec = sec-1, nsec+1e9
+	}
+	return sec, nsec
 }
 
 // FreshNetwork makes every run create its own network namespace instead of
