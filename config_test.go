@@ -43,6 +43,7 @@ func TestConfigErrors(t *testing.T) {
 		{"boottime offset out of range", New().TimeOffsets(0, math.MinInt64), exec.Command("true"), time.Duration(math.MinInt64).String()},
 		{"nil cmd", New(), nil, "<nil>"},
 		{"SysProcAttr set", New(), func() *exec.Cmd { c := exec.Command("true"); c.SysProcAttr = &syscall.SysProcAttr{}; return c }(), "SysProcAttr"},
+		{"NUL in chroot", New().Chroot("/a\x00b"), exec.Command("true"), "Chroot(/a"},
 		{"chroot without mount ns", New().Chroot("/").Namespaces(PID), exec.Command("true"), "pid"},
 	}
 	for _, tt := range tests {

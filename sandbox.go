@@ -131,8 +131,11 @@ func (s *Sandbox) fail(method string, value any, format string, args ...any) *Sa
 // entries are bound into a fresh root; dir itself is never modified. /proc,
 // /dev and /tmp are always the sandbox's own.
 func (s *Sandbox) Chroot(dir string) *Sandbox {
-	if dir == "" {
+	switch {
+	case dir == "":
 		return s.fail("Chroot", dir, "empty path")
+	case strings.ContainsRune(dir, 0):
+		return s.fail("Chroot", dir, "contains a NUL byte")
 	}
 	s.cfg.root = dir
 	return s
