@@ -54,10 +54,11 @@ func (p *Process) watch(ctx context.Context) {
 // Result, with a *WaitError beside it when a step at the run's end failed
 // (its Step says which). It may be called more than once.
 //
-// The Result is nil only under the GVisor backend, when runsc ended before
-// it started the command (Start returns once runsc runs, before the Sentry
-// boots): then the error is runsc's *SetupError (or ErrCommandNotFound's,
-// Stage "execve"), as a failed Start's would be.
+// The Result is nil only under the GVisor backend, when runsc ended of
+// itself (not stopped by Kill, ctx or a limit) before it started the
+// command; Start returns once runsc runs, before the Sentry boots. The
+// error is then a *SetupError, as a failed Start's would be: Stage "runsc"
+// with runsc's error, or Stage "execve" wrapping ErrCommandNotFound.
 func (p *Process) Wait() (*Result, error) {
 	p.waitOnce.Do(p.wait)
 	return p.res, p.err
