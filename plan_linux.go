@@ -202,7 +202,8 @@ func planInit(s *runSpec, rp *runPlan) {
 			bs, bns := splitOffset(c.timeBoot)
 			text := fmt.Sprintf("monotonic %d %d\nboottime %d %d\n", ms, mns, bs, bns)
 			const path = "/proc/self/timens_offsets"
-			at := child.Info{Stage: child.StageTimeOffsets, Index: -1, Path: path}
+			at := child.Info{Stage: child.StageTimeOffsets, Index: -1, Path: path,
+				Detail: fmt.Sprintf("monotonic %v, boottime %v", c.timeMono, c.timeBoot)}
 			op := seq.Add(at, unix.SYS_OPENAT, child.AtFDCWD, pl.Str(path), unix.O_WRONLY|unix.O_CLOEXEC)
 			op.Flags, op.Reg = child.FlagSave, 1
 			op = seq.Add(at, unix.SYS_WRITE, 1, pl.Str(text), uintptr(len(text)))

@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"errors"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,5 +51,13 @@ func TestTimeOffsets(t *testing.T) {
 					off[0], off[1], name, time.Duration(in), time.Duration(before[i]), time.Duration(after[i]), off[i])
 			}
 		}
+	}
+	// An offset that would take the clock below zero: the kernel refuses
+	// it, and the error names it.
+	back := -time.Duration(hostClocks(t)[0]) - time.Hour
+	res, _, err := runErr(t.Context(), probeSandbox(t).TimeOffsets(back, 0), "/probe/probe", "clocks")
+	var se *SetupError
+	if res != nil || !errors.As(err, &se) || !errors.Is(err, syscall.ERANGE) || !strings.Contains(err.Error(), back.String()) {
+		t.Errorf("TimeOffsets(%v, 0): %+v, %v; want a *SetupError, ERANGE, naming the offset", back, res, err)
 	}
 }
