@@ -130,13 +130,13 @@ func startGVisor(ctx context.Context, cfg *config, cmd *exec.Cmd, h *gvisorHost)
 	}
 	stdioCmd, stdin, err := gvisorStdio(cmd)
 	if err != nil {
-		return nil, &SetupError{Stage: "stdio", Index: 0, Err: err}
+		return nil, stdioError(err)
 	}
 	if p.io, err = setupStdio(stdioCmd, p.out); err != nil {
 		if stdin != nil {
 			stdin.Close()
 		}
-		return nil, &SetupError{Stage: "stdio", Index: -1, Err: err}
+		return nil, stdioError(err)
 	}
 	p.ttys = saveTerminals(callerFiles(p.io))
 	files := p.io.files
@@ -247,6 +247,9 @@ const gvisorBootTime = 30 * time.Second
 // when setupStdio fails. Regular Stdout and Stderr are pipes already
 // (setupStdio splices them into the file).
 func gvisorStdio(cmd *exec.Cmd) (*exec.Cmd, io.Closer, error) {
+	if err := checkFiles(cmd); err != nil {
+		return nil, nil, err
+	}
 	f, ok := cmd.Stdin.(*os.File)
 	if !ok || !fileKind(f).IsRegular() {
 		return cmd, nil, nil

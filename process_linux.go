@@ -255,7 +255,7 @@ func (p *Process) prepare(s *runSpec, cmd *exec.Cmd, h *launchFDs) (err error) {
 		p.out = &outputCounter{limit: cfg.limits.output, onExceed: func() { p.stop(stopOutput) }}
 	}
 	if p.io, err = setupStdio(cmd, p.out); err != nil {
-		return setupErr(child.StageStdio, err)
+		return stdioError(err)
 	}
 	p.ttys = saveTerminals(callerFiles(p.io))
 	for _, f := range p.io.files {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sandboxkit/sandbox/internal/child"
 )
 
 // What the command gets as its standard descriptors:
@@ -21,8 +23,15 @@ import (
 //	                              mmap and fstat it, but never write,
 //	                              truncate, lock or change the flags of
 //	                              the caller's, nor move its offset
-//	        other *os.File        the file itself (a pipe or terminal is
-//	                              read as with os/exec)
+//	        pipe, terminal or     the file itself, as with os/exec (the
+//	        character device      command may write to a terminal, and
+//	                              that output is not counted by
+//	                              OutputLimit)
+//	        socket                the file itself
+//	        other *os.File        refused (a *ConfigError): a directory,
+//	                              a symlink or an O_PATH descriptor of the
+//	                              host's would let the command open files
+//	                              outside the sandbox
 //	        io.Reader             a pipe fed from it
 //	Stdout  nil                   /dev/null
 //	Stderr  regular *os.File      a pipe, drained into the file with
@@ -46,7 +55,9 @@ import (
 //	        io.Writer             a pipe, copied into it
 //
 // The same value as Stdout and Stderr shares one pipe, so the two stay in
-// order. ExtraFiles are handed in as they are.
+// order. A directory, a symlink or an O_PATH descriptor is refused as any
+// of them (checkFiles). ExtraFiles are handed in as they are, but for the
+// same refusal: the way to give a directory is Bind.
 type stdio struct {
 	files      []*os.File // descriptor i of the child; nil means closed
 	parentEnds []*os.File // closed by the parent once the child has them
@@ -113,6 +124,82 @@ func (s *stdio) devNull() error {
 	}
 	s.files = append(s.files, s.null)
 	return nil
+}
+
+// checkFiles refuses, before anything is opened, the caller's files that
+// must not become a descriptor of the command's: a directory, a symlink or
+// any O_PATH descriptor, as Stdin, Stdout, Stderr or in ExtraFiles, would
+// be a handle on the host's mount namespace from which openat(fd, "..")
+// or /proc/self/fd/N/.. reaches files no Bind shows (runc's
+// CVE-2024-21626); Stdin is besides only a regular file, a FIFO, a
+// character device or a socket. The error is a *ConfigError naming the
+// file.
+func checkFiles(cmd *exec.Cmd) error {
+	check := func(which string, f *os.File, stdin bool) error {
+		if f == nil {
+			return nil
+		}
+		bad := func(why string) error {
+			return &ConfigError{Method: "Run", Value: f.Name(), Reason: which + " " + why}
+		}
+		rc, err := f.SyscallConn()
+		if err != nil {
+			return bad(err.Error())
+		}
+		var st unix.Stat_t
+		fl, serr := 0, error(nil)
+		if err := rc.Control(func(fd uintptr) {
+			if serr = unix.Fstat(int(fd), &st); serr == nil {
+				fl, serr = unix.FcntlInt(fd, unix.F_GETFL, 0)
+			}
+		}); err != nil {
+			return bad(err.Error())
+		}
+		if serr != nil {
+			return bad(serr.Error())
+		}
+		const escape = ", from which the command could open the host's files outside the sandbox: give a directory with Bind"
+		switch t := st.Mode & unix.S_IFMT; {
+		case fl&unix.O_PATH != 0:
+			return bad("is an O_PATH descriptor" + escape)
+		case t == unix.S_IFDIR:
+			return bad("is a directory" + escape)
+		case t == unix.S_IFLNK:
+			return bad("is a symlink" + escape)
+		case stdin && t != unix.S_IFREG && t != unix.S_IFIFO && t != unix.S_IFCHR && t != unix.S_IFSOCK:
+			return bad("is not a regular file, a pipe, a character device or a socket")
+		}
+		return nil
+	}
+	if f, ok := cmd.Stdin.(*os.File); ok {
+		if err := check("Stdin", f, true); err != nil {
+			return err
+		}
+	}
+	for i, w := range []io.Writer{cmd.Stdout, cmd.Stderr} {
+		if f, ok := w.(*os.File); ok {
+			if err := check([]string{"Stdout", "Stderr"}[i], f, false); err != nil {
+				return err
+			}
+		}
+	}
+	for i, f := range cmd.ExtraFiles {
+		if err := check("ExtraFiles["+strconv.Itoa(i)+"]", f, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stdioError is the error of setupStdio as Run returns it: a *ConfigError
+// (a file the command may not be given) as it is, anything else in a
+// *SetupError of the stdio stage.
+func stdioError(err error) error {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return setupErr(child.StageStdio, err)
 }
 
 // fileKind says how a caller's *os.File is handed to the command.
@@ -208,6 +295,9 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 	s := &stdio{out: out, grace: copyGrace}
 	if cmd.WaitDelay > 0 {
 		s.grace = cmd.WaitDelay
+	}
+	if err := checkFiles(cmd); err != nil {
+		return nil, err
 	}
 	fail := func(err error) (*stdio, error) {
 		s.closeParentEnds()

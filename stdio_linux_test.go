@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -333,4 +334,102 @@ func TestOutputCut(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Wait took %v", d)
 	}
+}
+
+// hostDirFiles opens dir three ways a caller might hand it in: as a
+// directory, as an O_PATH descriptor, and through a symlink to it opened
+// O_PATH|O_NOFOLLOW (the symlink itself).
+func hostDirFiles(t *testing.T, dir string) map[string]*os.File {
+	t.Helper()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]*os.File{}
+	for name, open := range map[string]func() (int, error){
+		"directory":      func() (int, error) { return unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0) },
+		"O_PATH":         func() (int, error) { return unix.Open(dir, unix.O_PATH|unix.O_CLOEXEC, 0) },
+		"O_PATH symlink": func() (int, error) { return unix.Open(link, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0) },
+	} {
+		fd, err := open()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		f := os.NewFile(uintptr(fd), dir)
+		t.Cleanup(func() { f.Close() })
+		files[name] = f
+	}
+	return files
+}
+
+// TestStdioHostDirectory (attack, runc CVE-2024-21626's class): a
+// directory of the host handed in as Stdin or as an extra file would be a
+// descriptor of the host's mount namespace in the command, from which
+// openat(fd, "secret") reads what no Bind shows. Under every backend the
+// run is refused with a *ConfigError naming the file; the way to give a
+// directory is Bind. So is a directory as Stdout or Stderr (a pipe the
+// sandbox copies into the file would be no escape, but the copy could only
+// fail).
+func TestStdioHostDirectory(t *testing.T) {
+	requireRoot(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "secret"), []byte("host-secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []Backend{Native, Landlock, GVisor} {
+		t.Run(b.String(), func(t *testing.T) {
+			requireBackend(t, b)
+			checkLeaks(t)
+			k := &kit{b: b, probe: probe(t)}
+			k.bin = k.place(k.probe, "/probe") + "/probe"
+			for name, f := range hostDirFiles(t, dir) {
+				for _, as := range []string{"Stdin", "ExtraFiles"} {
+					var out bytes.Buffer
+					cmd := exec.Command(k.bin, "openat", "0", "secret")
+					cmd.Stdout, cmd.Stderr = &out, &out
+					if as == "Stdin" {
+						cmd.Stdin = f
+					} else {
+						cmd.Args[2] = "3"
+						cmd.ExtraFiles = []*os.File{f}
+					}
+					res, err := k.sb().Run(cmd)
+					var ue *UnavailableError
+					if as == "ExtraFiles" && b == GVisor && errors.As(err, &ue) {
+						continue // this runsc cannot pass ExtraFiles at all
+					}
+					if strings.Contains(out.String(), "host-secret") {
+						t.Errorf("%s as %s: the command read the host's file: %s", name, as, out.String())
+					}
+					var ce *ConfigError
+					if !errors.As(err, &ce) || ce.Value != dir || !strings.Contains(err.Error(), as) {
+						t.Errorf("%s as %s: %+v %v, want a *ConfigError naming %s", name, as, res, err, dir)
+					}
+				}
+			}
+		})
+	}
+	t.Run("output", func(t *testing.T) {
+		checkLeaks(t)
+		for name, f := range hostDirFiles(t, dir) {
+			for i, as := range []string{"Stdout", "Stderr"} {
+				var out bytes.Buffer
+				cmd := exec.Command("/probe/probe", "openat", strconv.Itoa(i+1), "secret")
+				if i == 0 {
+					cmd.Stdout, cmd.Stderr = f, &out
+				} else {
+					cmd.Stdout, cmd.Stderr = &out, f
+				}
+				res, err := probeSandbox(t).Run(cmd)
+				if strings.Contains(out.String(), "host-secret") {
+					t.Errorf("%s as %s: the command read the host's file: %s", name, as, out.String())
+				}
+				var ce *ConfigError
+				if !errors.As(err, &ce) || ce.Value != dir || !strings.Contains(err.Error(), as) {
+					t.Errorf("%s as %s: %+v %v, want a *ConfigError naming %s", name, as, res, err, dir)
+				}
+			}
+		}
+	})
 }

@@ -179,6 +179,17 @@ func main() {
 		} else {
 			fmt.Fprintln(os.Stderr, "mmap:", err)
 		}
+	case "openat":
+		// openat FD NAME: open NAME relative to descriptor FD (a
+		// directory handed in from the host would resolve it outside
+		// the sandbox's root) and print what it holds.
+		fd, err := strconv.Atoi(arg)
+		check(err)
+		nfd, err := syscall.Openat(fd, os.Args[3], syscall.O_RDONLY, 0)
+		check(err)
+		b := make([]byte, 4096)
+		n, _ := syscall.Read(nfd, b)
+		fmt.Printf("read %q\n", b[:max(n, 0)])
 	case "read-stdout":
 		// read-stdout: read from descriptor 1.
 		b := make([]byte, 100)
