@@ -59,10 +59,11 @@ import (
 // of them (checkFiles). ExtraFiles are handed in as they are, but for the
 // same refusal: the way to give a directory is Bind.
 type stdio struct {
-	files      []*os.File // descriptor i of the child; nil means closed
-	parentEnds []*os.File // closed by the parent once the child has them
-	null       *os.File   // /dev/null, for the streams that have none (devNull)
-	readers    []*os.File // pipe ends the copiers read; closed after Wait
+	files      []*os.File  // descriptor i of the child; nil means closed
+	parentEnds []*os.File  // closed by the parent once the child has them
+	null       *os.File    // /dev/null, for the streams that have none (devNull)
+	readers    []*os.File  // pipe ends the copiers read; closed after Wait
+	pending    []io.Closer // what only a copy owns: closed if it never starts
 	wg         sync.WaitGroup
 	errMu      sync.Mutex
 	copyErr    error
@@ -302,6 +303,9 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 	fail := func(err error) (*stdio, error) {
 		s.closeParentEnds()
 		s.closeReaders()
+		for _, c := range s.pending {
+			c.Close()
+		}
 		return nil, err
 	}
 	start, err := s.stdin(cmd.Stdin)
@@ -321,6 +325,7 @@ func setupStdio(cmd *exec.Cmd, out *outputCounter) (*stdio, error) {
 		starts = append(starts, start)
 	}
 	s.files = append(s.files, cmd.ExtraFiles...)
+	s.pending = nil // the copies own them now
 	for _, start := range starts {
 		if start != nil {
 			start()
@@ -362,6 +367,7 @@ func (s *stdio) stdin(r io.Reader) (start func(), err error) {
 			return nil, err
 		}
 		feed = &closingReader{io.NewSectionReader(dup, off, 1<<62), dup}
+		s.pending = append(s.pending, dup)
 	default:
 		feed = r
 	}
@@ -374,6 +380,7 @@ func (s *stdio) stdin(r io.Reader) (start func(), err error) {
 	}
 	s.files = append(s.files, pr)
 	s.parentEnds = append(s.parentEnds, pr)
+	s.pending = append(s.pending, pw)
 	return func() {
 		// Not waited for: a Reader that blocks forever must not hang
 		// Wait. The pipe is closed when the copy ends or fails.
@@ -414,15 +421,13 @@ func (s *stdio) output(i int, w io.Writer) (start func(), err error) {
 			return nil, err
 		}
 		dst, regular = d, kind.IsRegular()
+		s.pending = append(s.pending, dst)
 	}
 	if w == nil {
 		return nil, s.devNull()
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
-		if dst != nil {
-			dst.Close()
-		}
 		return nil, err
 	}
 	if regular {

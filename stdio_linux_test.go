@@ -433,3 +433,75 @@ func TestStdioHostDirectory(t *testing.T) {
 		}
 	})
 }
+
+// withFreeFDs runs f with only free descriptors left to the process: it
+// fills every free slot below the current highest descriptor and sets
+// RLIMIT_NOFILE just above them.
+func withFreeFDs(t *testing.T, free int, f func()) {
+	t.Helper()
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	top := 0
+	ents, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > top {
+			top = n
+		}
+	}
+	limit := func(n uint64) {
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: n, Max: old.Max}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fillers []int
+	defer func() {
+		unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
+		for _, fd := range fillers {
+			unix.Close(fd)
+		}
+	}()
+	limit(uint64(top + 1))
+	for {
+		fd, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		fillers = append(fillers, fd)
+	}
+	limit(uint64(top + 1 + free))
+	f()
+}
+
+// TestSetupStdioFailsClean: a start whose stdio cannot be set up part way
+// (here for want of descriptors, at each step in turn) closes every
+// descriptor it made, those that only a copy that never started would have
+// closed too: the stdin pipe's write end, the caller's Stdout taken before
+// Stderr failed.
+func TestSetupStdioFailsClean(t *testing.T) {
+	out := stdioFile(t, "", os.O_WRONLY)
+	errOut := stdioFile(t, "", os.O_WRONLY)
+	for free := 0; ; free++ {
+		cmd := exec.Command("true")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader("x"), out, errOut
+		before := countFDs()
+		var s *stdio
+		var err error
+		withFreeFDs(t, free, func() { s, err = setupStdio(cmd, nil) })
+		if err == nil {
+			s.closeParentEnds()
+			s.wait()
+			if free < 8 {
+				t.Errorf("set up with %d free descriptors", free)
+			}
+			return
+		}
+		if !errors.Is(err, unix.EMFILE) {
+			t.Fatalf("%d free descriptors: %v", free, err)
+		}
+		if n := countFDs(); n != before {
+			t.Errorf("%d free descriptors: %v; %d descriptors left open", free, err, n-before)
+		}
+	}
+}
