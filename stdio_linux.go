@@ -32,7 +32,11 @@ import (
 //	                              a symlink or an O_PATH descriptor of the
 //	                              host's would let the command open files
 //	                              outside the sandbox
-//	        io.Reader             a pipe fed from it
+//	        io.Reader             a pipe fed from it, closed when the run
+//	                              ends: the goroutine that reads it ends
+//	                              at the Reader's next return (one that
+//	                              never returns, such as an idle net.Conn,
+//	                              keeps it until the Reader is closed)
 //	Stdout  nil                   /dev/null
 //	Stderr  regular *os.File      a pipe, drained into the file with
 //	                              splice(2) at the file's offset (appended
@@ -64,6 +68,7 @@ type stdio struct {
 	null       *os.File    // /dev/null, for the streams that have none (devNull)
 	readers    []*os.File  // pipe ends the copiers read; closed after Wait
 	pending    []io.Closer // what only a copy owns: closed if it never starts
+	feed       *os.File    // the write end of the stdin pipe, closed when the run ends
 	wg         sync.WaitGroup
 	errMu      sync.Mutex
 	copyErr    error
@@ -381,9 +386,12 @@ func (s *stdio) stdin(r io.Reader) (start func(), err error) {
 	s.files = append(s.files, pr)
 	s.parentEnds = append(s.parentEnds, pr)
 	s.pending = append(s.pending, pw)
+	s.feed = pw
 	return func() {
 		// Not waited for: a Reader that blocks forever must not hang
-		// Wait. The pipe is closed when the copy ends or fails.
+		// Wait. The pipe is closed when the copy ends or fails, or when
+		// the run ends (closeReaders): then the copy ends at the
+		// reader's next return.
 		go func() {
 			_, err := io.Copy(pw, feed)
 			if err != nil && !errors.Is(err, os.ErrClosed) && !isEPIPE(err) {
@@ -486,9 +494,16 @@ func (s *stdio) closeParentEnds() {
 	s.parentEnds = nil
 }
 
+// closeReaders closes, once the run ended, the pipe ends of the copies:
+// the outputs' read ends, and the stdin pipe's write end, so that a
+// Reader that never returns keeps no descriptor (the copy that reads it,
+// blocked in Read, ends at its next return).
 func (s *stdio) closeReaders() {
 	for _, f := range s.readers {
 		f.Close()
+	}
+	if s.feed != nil {
+		s.feed.Close()
 	}
 }
 
@@ -496,6 +511,9 @@ func (s *stdio) closeReaders() {
 // copy still going then is cut, and the error says so. With no copy (no
 // output, or a terminal) there is nothing to start a waiter for.
 func (s *stdio) wait() error {
+	if s.feed != nil {
+		s.feed.Close() // nobody reads the command's stdin any more
+	}
 	if len(s.readers) > 0 {
 		done := make(chan struct{})
 		go func() {

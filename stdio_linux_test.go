@@ -505,3 +505,34 @@ func TestSetupStdioFailsClean(t *testing.T) {
 		}
 	}
 }
+
+// pipeFDs counts this process's descriptors on pipes.
+func pipeFDs() int {
+	n := 0
+	ents, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range ents {
+		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); strings.HasPrefix(l, "pipe:") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestStdinReaderNeverDelivers: a Stdin reader that never delivers (a
+// net.Conn, an io.Pipe) does not keep the run's stdin pipe open after Run
+// returns; the copy that reads it ends at the reader's next return.
+func TestStdinReaderNeverDelivers(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	r, w := io.Pipe()
+	before := pipeFDs()
+	cmd := exec.Command("true")
+	cmd.Stdin = r
+	if res, err := New().Run(cmd); err != nil || res.Status != OK {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if n := pipeFDs(); n != before {
+		t.Errorf("%d pipes more after Run, the reader still open", n-before)
+	}
+	w.Close() // the copy's Read returns: it ends (checkLeaks)
+}
