@@ -27,7 +27,12 @@ import (
 //	        character device      command may write to a terminal, and
 //	                              that output is not counted by
 //	                              OutputLimit)
-//	        socket                the file itself
+//	        socket                a pipe, fed from it while the run lasts
+//	                              (recv with MSG_DONTWAIT, never more than
+//	                              the pipe holds ahead of the command): the
+//	                              command cannot write to the socket, shut
+//	                              it down or change it, and what the peer
+//	                              sends after the run is the caller's
 //	        other *os.File        refused (a *ConfigError): a directory,
 //	                              a symlink or an O_PATH descriptor of the
 //	                              host's would let the command open files
@@ -69,6 +74,7 @@ type stdio struct {
 	readers    []*os.File  // pipe ends the copiers read; closed after Wait
 	pending    []io.Closer // what only a copy owns: closed if it never starts
 	feed       *os.File    // the write end of the stdin pipe, closed when the run ends
+	sockFeed   *socketFeed // a socket Stdin's copy, stopped when the run ends
 	wg         sync.WaitGroup
 	errMu      sync.Mutex
 	copyErr    error
@@ -349,8 +355,20 @@ func (s *stdio) stdin(r io.Reader) (start func(), err error) {
 			return nil, err
 		}
 	case *os.File:
-		if !fileKind(r).IsRegular() {
-			s.files = append(s.files, r)
+		kind := fileKind(r)
+		if kind&os.ModeSocket != 0 {
+			sf, pr, err := newSocketFeed(r)
+			if err != nil {
+				return nil, err
+			}
+			s.files = append(s.files, pr)
+			s.parentEnds = append(s.parentEnds, pr)
+			s.pending = append(s.pending, sf)
+			s.sockFeed = sf
+			return func() { sf.start(s.setErr) }, nil
+		}
+		if !kind.IsRegular() {
+			s.files = append(s.files, r) // checkFiles: a FIFO, a terminal
 			break
 		}
 		f, err := privateReader(r)
@@ -505,6 +523,9 @@ func (s *stdio) closeReaders() {
 	if s.feed != nil {
 		s.feed.Close()
 	}
+	if s.sockFeed != nil {
+		s.sockFeed.stop()
+	}
 }
 
 // wait waits for the output copies, at most grace once the run ended; a
@@ -513,6 +534,9 @@ func (s *stdio) closeReaders() {
 func (s *stdio) wait() error {
 	if s.feed != nil {
 		s.feed.Close() // nobody reads the command's stdin any more
+	}
+	if s.sockFeed != nil {
+		s.sockFeed.stop() // the socket is the caller's alone again
 	}
 	if len(s.readers) > 0 {
 		done := make(chan struct{})

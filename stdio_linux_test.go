@@ -536,3 +536,65 @@ func TestStdinReaderNeverDelivers(t *testing.T) {
 	}
 	w.Close() // the copy's Read returns: it ends (checkLeaks)
 }
+
+// TestStdinSocket: a socket handed in as Stdin reaches the command as a
+// pipe the sandbox feeds from it: the command reads what the peer sent,
+// but cannot write to the socket (past OutputLimit, uncounted), shut it
+// down or change it; the caller's flags stay as they were, and what the
+// peer sends after the run is the caller's to read.
+func TestStdinSocket(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, peer := os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "peer")
+	defer mine.Close()
+	defer peer.Close()
+	flags := fileFlags(t, mine)
+	if _, err := peer.Write([]byte("from-the-peer\n")); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("/probe/probe", "stdin-socket")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = mine, &stdout, &stderr
+	pipes := pipeFDs()
+	res, err := probeSandbox(t).OutputLimit(1 << 20).Run(cmd)
+	if err != nil || res.Status != OK {
+		t.Fatalf("%+v %v\n%s", res, err, stderr.String())
+	}
+	t.Logf("the command's attempts:\n%s%s", stdout.String(), stderr.String())
+	if want := `read "from-the-peer\n" <nil>`; !strings.Contains(stdout.String(), want) {
+		t.Errorf("the command did not read what the peer sent: %q", stdout.String())
+	}
+	b := make([]byte, 100)
+	if n, _, err := unix.Recvfrom(fds[1], b, unix.MSG_DONTWAIT); err != unix.EAGAIN {
+		t.Errorf("the peer got %q from the command (%v)", b[:max(n, 0)], err)
+	}
+	if n := pipeFDs(); n != pipes {
+		t.Errorf("%d pipes more after Run", n-pipes)
+	}
+	if fl := fileFlags(t, mine); fl != flags {
+		t.Errorf("the caller's socket flags changed: %#x → %#x", flags, fl)
+	}
+	// After the run the socket is the caller's alone, in both directions.
+	if _, err := peer.Write([]byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := unix.Recvfrom(fds[0], b, unix.MSG_DONTWAIT); err != nil || string(b[:n]) != "after" {
+		t.Errorf("the caller reads %q (%v) after the run, want \"after\"", b[:max(n, 0)], err)
+	}
+	if _, err := mine.Write([]byte("back")); err != nil {
+		t.Errorf("the caller cannot write to its socket after the run: %v", err)
+	}
+	// The command reads to the end of what the peer sends.
+	peer.Write([]byte("to the end\n"))
+	unix.Shutdown(fds[1], unix.SHUT_WR)
+	var out bytes.Buffer
+	cmd = exec.Command("cat")
+	cmd.Stdin, cmd.Stdout = mine, &out
+	if res, err := New().Run(cmd); err != nil || res.Status != OK || out.String() != "to the end\n" {
+		t.Errorf("cat: %+v %v %q", res, err, out.String())
+	}
+}

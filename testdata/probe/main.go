@@ -190,6 +190,15 @@ func main() {
 		b := make([]byte, 4096)
 		n, _ := syscall.Read(nfd, b)
 		fmt.Printf("read %q\n", b[:max(n, 0)])
+	case "stdin-socket":
+		// stdin-socket: read once from descriptor 0 and print it, then
+		// try to write to it and to shut it down (reports on stderr).
+		b := make([]byte, 100)
+		n, err := syscall.Read(0, b)
+		fmt.Printf("read %q %v\n", b[:max(n, 0)], err)
+		_, err = syscall.Write(0, []byte("from-the-command"))
+		fmt.Fprintln(os.Stderr, "write:", err)
+		fmt.Fprintln(os.Stderr, "shutdown:", syscall.Shutdown(0, syscall.SHUT_RDWR))
 	case "read-stdout":
 		// read-stdout: read from descriptor 1.
 		b := make([]byte, 100)
