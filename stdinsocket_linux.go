@@ -31,9 +31,10 @@ type socketFeed struct {
 
 // newSocketFeed makes the feed of f and returns it with the pipe's read
 // end, the command's stdin.
-func newSocketFeed(f *os.File) (_ *socketFeed, pr *os.File, err error) {
+func newSocketFeed(f *os.File) (_ *socketFeed, _ *os.File, err error) {
 	sf := &socketFeed{sock: -1, pw: -1, stopR: -1, stopW: -1, done: make(chan struct{})}
 	var p [2]int
+	var pr *os.File
 	defer func() {
 		if err != nil {
 			sf.closeAll()

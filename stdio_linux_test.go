@@ -482,26 +482,42 @@ func withFreeFDs(t *testing.T, free int, f func()) {
 func TestSetupStdioFailsClean(t *testing.T) {
 	out := stdioFile(t, "", os.O_WRONLY)
 	errOut := stdioFile(t, "", os.O_WRONLY)
-	for free := 0; ; free++ {
-		cmd := exec.Command("true")
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader("x"), out, errOut
-		before := countFDs()
-		var s *stdio
-		var err error
-		withFreeFDs(t, free, func() { s, err = setupStdio(cmd, nil) })
-		if err == nil {
-			s.closeParentEnds()
-			s.wait()
-			if free < 8 {
-				t.Errorf("set up with %d free descriptors", free)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := os.NewFile(uintptr(fds[0]), "socket")
+	defer sock.Close()
+	defer unix.Close(fds[1])
+	for _, c := range []struct {
+		name  string
+		stdin io.Reader
+		need  int // descriptors a setup takes
+	}{
+		{"reader", strings.NewReader("x"), 8},
+		{"socket", sock, 11},
+	} {
+		for free := 0; ; free++ {
+			cmd := exec.Command("true")
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdin, out, errOut
+			before := countFDs()
+			var s *stdio
+			var err error
+			withFreeFDs(t, free, func() { s, err = setupStdio(cmd, nil) })
+			if err == nil {
+				s.closeParentEnds()
+				s.wait()
+				if free < c.need {
+					t.Errorf("%s: set up with %d free descriptors", c.name, free)
+				}
+				break
 			}
-			return
-		}
-		if !errors.Is(err, unix.EMFILE) {
-			t.Fatalf("%d free descriptors: %v", free, err)
-		}
-		if n := countFDs(); n != before {
-			t.Errorf("%d free descriptors: %v; %d descriptors left open", free, err, n-before)
+			if !errors.Is(err, unix.EMFILE) {
+				t.Fatalf("%s, %d free descriptors: %v", c.name, free, err)
+			}
+			if n := countFDs(); n != before {
+				t.Errorf("%s, %d free descriptors: %v; %d descriptors left open", c.name, free, err, n-before)
+			}
 		}
 	}
 }
