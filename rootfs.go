@@ -39,8 +39,9 @@ package sandbox
 //   - the planned root is cached per Sandbox and keyed on what it mounts:
 //     the device and inode of each bind source and Chroot entry checked
 //     that way (their descriptors are held while the plan lives, until
-//     Close or the Sandbox is collected, so those numbers stay theirs),
-//     and the directories whose listing it used;
+//     Close or the Sandbox is collected, so those numbers stay theirs;
+//     meanwhile their filesystems cannot be unmounted), and the
+//     directories whose listing it used;
 //   - as root without a user namespace, and unless a Tmpfs, a mount at or
 //     under /tmp, /dev, /proc or /etc, or one inside a bound tree (whose
 //     directories can be renamed from under a template's mount) needs the

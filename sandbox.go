@@ -208,6 +208,13 @@ func (s *Sandbox) bind(method, src, dst string, writable bool) *Sandbox {
 func (s *Sandbox) Bind(src, dst string) *Sandbox { return s.bind("Bind", src, dst, false) }
 
 // BindWritable makes the host's src visible and writable at dst.
+//
+// A mount inside it (a Bind at dst/a/b) is only as fixed as the tree
+// around it: whoever can write the tree (the run, a concurrent run given
+// the same src, a host process) can rename a directory above the mount,
+// and the mount moves with the directory, leaving dst/a/b to be whatever
+// the renamer puts there. Give such a run's inputs a destination outside
+// its writable trees.
 func (s *Sandbox) BindWritable(src, dst string) *Sandbox {
 	return s.bind("BindWritable", src, dst, true)
 }
@@ -296,9 +303,10 @@ func (s *Sandbox) FreshNetwork() *Sandbox {
 // The garbage collector does it too, once no Sandbox shares them; a
 // Sandbox may still run after Close.
 //
-// Until then the template's mounts keep the filesystems the root binds in
-// use: the host may unmount one, but its device stays in use (mkfs and
-// fsck refuse it) until Close.
+// Until then the Sandbox holds its Bind sources and its Chroot directory
+// open, and its root template's mounts keep their filesystems in use: the
+// host cannot unmount one (the target is busy; umount -l detaches it, and
+// mkfs and fsck still refuse its device) until Close.
 func (s *Sandbox) Close() error {
 	if s.cfg.net != nil {
 		s.cfg.net.release()

@@ -15,8 +15,8 @@ import (
 // with recv(MSG_DONTWAIT) on a descriptor of ours, never made
 // non-blocking, and only while the run lasts: stop ends the copy before
 // Wait returns, so what the peer sends afterwards is the caller's. The
-// copy takes no more than the pipe holds (plus one read) ahead of the
-// command, and stops when the command closes its stdin.
+// copy takes no more than the pipe holds ahead of the command, and stops
+// when the command closes its stdin.
 type socketFeed struct {
 	sock  int // our descriptor on the caller's socket
 	pw    int // the pipe's write end, non-blocking (the command's is not)
@@ -122,51 +122,96 @@ func (sf *socketFeed) Close() error {
 }
 
 // copy moves what the socket delivers into the pipe until the socket's
-// end, the command's closing its stdin, or stop.
+// end, the command's closing its stdin, or stop. It reads the socket only
+// into room the pipe has (its size less what it holds), so that what was
+// taken from the socket and not yet read by the command is never more
+// than the pipe holds: what the command leaves unread at the end is lost
+// to the caller, and no more than that.
 func (sf *socketFeed) copy() error {
-	buf := make([]byte, 64<<10)
+	size, err := unix.FcntlInt(uintptr(sf.pw), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return os.NewSyscallError("fcntl", err)
+	}
+	buf := make([]byte, min(size, 64<<10))
 	var data []byte // read from the socket, not yet in the pipe
 	for {
-		// Wait for the stop, for the pipe to lose its reader (POLLERR,
-		// always reported) or to have room, or for the socket: never read
-		// the socket ahead of a full pipe.
-		pfd := []unix.PollFd{{Fd: int32(sf.stopR), Events: unix.POLLIN}, {Fd: int32(sf.pw)}, {Fd: int32(sf.sock), Events: unix.POLLIN}}
-		if len(data) > 0 {
-			pfd[1].Events, pfd = unix.POLLOUT, pfd[:2]
-		}
-		if _, err := unix.Poll(pfd, -1); err != nil {
-			if err == unix.EINTR {
-				continue
-			}
-			return os.NewSyscallError("poll", err)
-		}
-		if pfd[0].Revents != 0 || pfd[1].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
-			return nil
-		}
 		if len(data) == 0 {
-			if pfd[2].Revents == 0 {
-				continue
+			ev, end, err := sf.wait(unix.POLLIN|unix.POLLRDHUP, 0)
+			if end || err != nil {
+				return err
 			}
-			n, _, err := unix.Recvfrom(sf.sock, buf, unix.MSG_DONTWAIT)
+			room := 0
+			for {
+				queued, err := unix.IoctlGetInt(sf.pw, unix.TIOCINQ) // FIONREAD
+				if err != nil {
+					return os.NewSyscallError("ioctl", err)
+				}
+				if room = min(size-queued, len(buf)); room > 0 {
+					break
+				}
+				if _, end, err := sf.wait(0, unix.POLLOUT); end || err != nil {
+					return err
+				}
+			}
+			n, _, err := unix.Recvfrom(sf.sock, buf[:room], unix.MSG_DONTWAIT)
+			// The peer's end: a stream's read of 0, or, on any socket,
+			// nothing to read once its reading side is shut down (on a
+			// datagram socket a read of 0 is an empty datagram).
+			closed := ev&(unix.POLLRDHUP|unix.POLLHUP) != 0
 			switch {
+			case (err == unix.EAGAIN || n == 0) && closed:
+				return nil
 			case err == unix.EAGAIN || err == unix.EINTR:
 				continue // the caller read it first
 			case err != nil:
 				return os.NewSyscallError("recvfrom", err)
 			case n == 0 && !sf.dgram:
-				return nil // the peer's end
+				return nil
 			}
 			data = buf[:n]
 		}
 		n, err := unix.Write(sf.pw, data)
 		switch {
-		case err == unix.EAGAIN || err == unix.EINTR:
+		case err == unix.EAGAIN:
+			if _, end, err := sf.wait(0, unix.POLLOUT); end || err != nil {
+				return err
+			}
+		case err == unix.EINTR:
 		case errors.Is(err, unix.EPIPE):
 			return nil // the command closed its stdin
 		case err != nil:
 			return os.NewSyscallError("write", err)
 		default:
 			data = data[n:]
+		}
+	}
+}
+
+// wait waits for the socket's events sock (none: the socket is not
+// waited for) or the pipe's events pipe, and returns the socket's. end
+// is true once the run ended (stop) or the pipe lost its reader (POLLERR,
+// always reported).
+func (sf *socketFeed) wait(sock, pipe int16) (ev int16, end bool, err error) {
+	pfd := []unix.PollFd{{Fd: int32(sf.stopR), Events: unix.POLLIN}, {Fd: int32(sf.pw), Events: pipe}, {Fd: int32(sf.sock), Events: sock}}
+	if sock == 0 {
+		pfd = pfd[:2]
+	}
+	for {
+		_, err := unix.Poll(pfd, -1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, false, os.NewSyscallError("poll", err)
+		}
+		if pfd[0].Revents != 0 || pfd[1].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+			return 0, true, nil
+		}
+		if sock != 0 {
+			ev = pfd[2].Revents
+		}
+		if ev != 0 || pfd[1].Revents != 0 {
+			return ev, false, nil
 		}
 	}
 }

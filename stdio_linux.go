@@ -556,6 +556,10 @@ func (s *stdio) wait() error {
 	if s.cut.Load() {
 		return &outputCutError{grace: s.grace}
 	}
+	// Under the lock: the copy that feeds stdin from a Reader is not
+	// waited for, and may still record its error.
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
 	return s.copyErr
 }
 

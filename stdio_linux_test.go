@@ -478,7 +478,8 @@ func withFreeFDs(t *testing.T, free int, f func()) {
 // (here for want of descriptors, at each step in turn) closes every
 // descriptor it made, those that only a copy that never started would have
 // closed too: the stdin pipe's write end, the caller's Stdout taken before
-// Stderr failed.
+// Stderr failed. It lowers the whole process's RLIMIT_NOFILE: it must not
+// run in parallel with other tests (no t.Parallel).
 func TestSetupStdioFailsClean(t *testing.T) {
 	out := stdioFile(t, "", os.O_WRONLY)
 	errOut := stdioFile(t, "", os.O_WRONLY)
@@ -612,5 +613,62 @@ func TestStdinSocket(t *testing.T) {
 	cmd.Stdin, cmd.Stdout = mine, &out
 	if res, err := New().Run(cmd); err != nil || res.Status != OK || out.String() != "to the end\n" {
 		t.Errorf("cat: %+v %v %q", res, err, out.String())
+	}
+}
+
+// TestStdinSocketTakesNoMore: what the sandbox takes from a socket given as
+// Stdin and the command leaves unread is lost to the caller, so it takes
+// no more than the command's stdin pipe holds; the rest stays the
+// caller's. And a datagram socket whose reading side is shut down ends the
+// command's stdin instead of keeping the copy polling it.
+func TestStdinSocketTakesNoMore(t *testing.T) {
+	requireRoot(t)
+	checkLeaks(t)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, peer := os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "peer")
+	defer mine.Close()
+	defer peer.Close()
+	unix.SetsockoptInt(fds[1], unix.SOL_SOCKET, unix.SO_SNDBUF, 4<<20)
+	const sent = 1 << 20
+	go func() {
+		peer.Write(make([]byte, sent))
+		unix.Shutdown(fds[1], unix.SHUT_WR)
+	}()
+	// The command reads nothing; it waits long enough for the copy to
+	// have filled its pipe and for what is left to be in the socket.
+	cmd := exec.Command("sh", "-c", "sleep 1")
+	cmd.Stdin = mine
+	if res, err := New().Run(cmd); err != nil || res.Status != OK {
+		t.Fatalf("%+v %v", res, err)
+	}
+	left, err := io.Copy(io.Discard, mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pipeSize = 64 << 10 // the kernel's default, and the feed's pipe's
+	if taken := sent - left; taken > pipeSize {
+		t.Errorf("the sandbox took %d bytes of the socket the command never read, more than its pipe holds (%d)", taken, pipeSize)
+	}
+
+	dg, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dg[1])
+	f := os.NewFile(uintptr(dg[0]), "datagrams")
+	defer f.Close()
+	unix.Write(dg[1], []byte("one datagram\n"))
+	if err := unix.Shutdown(dg[0], unix.SHUT_RD); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd = exec.Command("cat")
+	cmd.Stdin, cmd.Stdout = f, &out
+	res, err := New().WallTimeLimit(10 * time.Second).Run(cmd)
+	if err != nil || res.Status != OK {
+		t.Errorf("cat of a datagram socket shut down for reading: %+v %v (output %q), want it to end at the shut down", res, err, out.String())
 	}
 }
