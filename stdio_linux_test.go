@@ -218,13 +218,8 @@ func TestStdinFileIsPrivate(t *testing.T) {
 func TestStdoutSocketNotReadable(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine, peer := os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "peer")
-	defer mine.Close()
-	defer peer.Close()
+	mine, peer := socketPair(t, unix.SOCK_STREAM)
+	fds := [2]int{int(mine.Fd()), int(peer.Fd())}
 	if _, err := peer.Write([]byte("secret-for-the-caller")); err != nil {
 		t.Fatal(err)
 	}
@@ -562,13 +557,8 @@ func TestStdinReaderNeverDelivers(t *testing.T) {
 func TestStdinSocket(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine, peer := os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "peer")
-	defer mine.Close()
-	defer peer.Close()
+	mine, peer := socketPair(t, unix.SOCK_STREAM)
+	fds := [2]int{int(mine.Fd()), int(peer.Fd())}
 	flags := fileFlags(t, mine)
 	if _, err := peer.Write([]byte("from-the-peer\n")); err != nil {
 		t.Fatal(err)
@@ -624,13 +614,8 @@ func TestStdinSocket(t *testing.T) {
 func TestStdinSocketTakesNoMore(t *testing.T) {
 	requireRoot(t)
 	checkLeaks(t)
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine, peer := os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "peer")
-	defer mine.Close()
-	defer peer.Close()
+	mine, peer := socketPair(t, unix.SOCK_STREAM)
+	fds := [2]int{int(mine.Fd()), int(peer.Fd())}
 	unix.SetsockoptInt(fds[1], unix.SOL_SOCKET, unix.SO_SNDBUF, 4<<20)
 	const sent = 1 << 20
 	go func() {
@@ -653,15 +638,9 @@ func TestStdinSocketTakesNoMore(t *testing.T) {
 		t.Errorf("the sandbox took %d bytes of the socket the command never read, more than its pipe holds (%d)", taken, pipeSize)
 	}
 
-	dg, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dg[1])
-	f := os.NewFile(uintptr(dg[0]), "datagrams")
-	defer f.Close()
-	unix.Write(dg[1], []byte("one datagram\n"))
-	if err := unix.Shutdown(dg[0], unix.SHUT_RD); err != nil {
+	f, sender := socketPair(t, unix.SOCK_DGRAM)
+	sender.Write([]byte("one datagram\n"))
+	if err := unix.Shutdown(int(f.Fd()), unix.SHUT_RD); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -671,4 +650,20 @@ func TestStdinSocketTakesNoMore(t *testing.T) {
 	if err != nil || res.Status != OK {
 		t.Errorf("cat of a datagram socket shut down for reading: %+v %v (output %q), want it to end at the shut down", res, err, out.String())
 	}
+}
+
+// socketPair returns a connected pair of unix sockets of type typ (the
+// caller's end and its peer's), closed when the test ends.
+func socketPair(t *testing.T, typ int) (mine, peer *os.File) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, peer = os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "peer")
+	t.Cleanup(func() {
+		mine.Close()
+		peer.Close()
+	})
+	return mine, peer
 }
