@@ -82,12 +82,29 @@ func TestNetCheckFiles(t *testing.T) {
 }
 
 // inFreshNet runs f on a thread of its own in a new network namespace with
-// its loopback up. The thread is never unlocked: it ends with f.
+// its loopback up (inNewNet).
 func inFreshNet(t testing.TB, f func()) {
 	t.Helper()
+	if err := inNewNet(func() error { f(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// inNewNet runs f on a locked thread moved into a new network namespace
+// with its loopback up, and returns f's error. The thread goes back to its
+// own namespace before it is unlocked, so that no thread is left in
+// another one whenever it happens to end (the main thread never does); if
+// it cannot go back, it stays locked and ends with the goroutine.
+func inNewNet(f func() error) error {
 	done := make(chan error)
 	go func() {
 		runtime.LockOSThread()
+		own, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer unix.Close(own)
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			done <- err
 			return
@@ -97,16 +114,15 @@ func inFreshNet(t testing.TB, f func()) {
 			err = unix.IoctlIfreq(s, unix.SIOCSIFFLAGS, loopbackUp())
 			unix.Close(s)
 		}
-		if err != nil {
-			done <- err
-			return
+		if err == nil {
+			err = f()
 		}
-		f()
-		done <- nil
+		if unix.Setns(own, unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
+		done <- err
 	}()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	return <-done
 }
 
 // netSnapshot is a netCheck of the calling thread's namespace as it is now.

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -12,43 +11,30 @@ import (
 
 // newNetNS makes a network namespace as a run's init would leave it
 // (loopback up) and returns a descriptor of it; dirty sends one datagram
-// on its loopback first, a trace the check must find.
+// on its loopback first, a trace the check must find. The thread that made
+// it goes back to its own (inNewNet).
 func newNetNS(t *testing.T, dirty bool) int {
 	t.Helper()
-	type result struct {
-		fd  int
-		err error
-	}
-	ch := make(chan result)
-	go func() {
-		// Never unlocked: the thread ends with the goroutine.
-		runtime.LockOSThread()
-		fd, err := func() (int, error) {
-			if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-				return -1, err
-			}
+	fd := -1
+	err := inNewNet(func() error {
+		if dirty {
 			s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 			if err != nil {
-				return -1, err
+				return err
 			}
 			defer unix.Close(s)
-			if err := unix.IoctlIfreq(s, unix.SIOCSIFFLAGS, loopbackUp()); err != nil {
-				return -1, err
+			if err := unix.Sendto(s, []byte("x"), 0, &unix.SockaddrInet4{Port: 9, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				return err
 			}
-			if dirty {
-				if err := unix.Sendto(s, []byte("x"), 0, &unix.SockaddrInet4{Port: 9, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-					return -1, err
-				}
-			}
-			return unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		}()
-		ch <- result{fd, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		t.Fatal(r.err)
+		}
+		var err error
+		fd, err = unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return r.fd
+	return fd
 }
 
 // settle waits until the pool has no check running and returns what it
@@ -136,9 +122,8 @@ func TestNetPool(t *testing.T) {
 	if checking != 0 || idle != 0 || owned != 0 {
 		t.Errorf("release returned with %d checks under way, %d idle, %d owned; want none", checking, idle, owned)
 	}
-	// Every thread of the process is back in its own namespace (but those
-	// of newNetNS, which end with their goroutines, and any that were
-	// elsewhere before).
+	// Every thread of the process is back in its own namespace (but any
+	// that were elsewhere before), those of the checks and of newNetNS.
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		moved := threadsNotIn(t, hostNet)
